@@ -1,0 +1,73 @@
+/**
+ * The two error classes every tusflow operation rejects with.
+ *
+ * @module
+ */
+
+/** Details attached to a {@linkcode TusCommunicationError}. */
+export interface TusErrorDetails {
+  /** The HTTP status of the response, or `null` when there was none. */
+  statusCode?: number | null;
+  /** The response body, when one was read. */
+  responseContent?: Uint8Array | null;
+  /** The underlying error (network failure, abort reason, …). */
+  cause?: unknown;
+}
+
+/**
+ * A request to the tus server failed: a network error, a timeout, an
+ * unexpected status code or a response that breaks the protocol.
+ *
+ * @example Telling a server answer from a network failure
+ * ```ts
+ * import { TusCommunicationError } from "@tusflow/client";
+ *
+ * const error = new TusCommunicationError("Cannot read offset: server answered 404", {
+ *   statusCode: 404,
+ * });
+ * console.log(error.statusCode); // 404
+ * ```
+ */
+export class TusCommunicationError extends Error {
+  /** The HTTP status of the response, or `null` when there was none. */
+  readonly statusCode: number | null;
+  /** The response body, when one was read. */
+  readonly responseContent: Uint8Array | null;
+
+  /**
+   * @param message What failed, in the form "Cannot <action>: <what happened>".
+   * @param details Status code, response body and cause.
+   */
+  constructor(message: string, details: TusErrorDetails = {}) {
+    super(message, "cause" in details ? { cause: details.cause } : undefined);
+    this.name = "TusCommunicationError";
+    this.statusCode = details.statusCode ?? null;
+    this.responseContent = details.responseContent ?? null;
+  }
+}
+
+/**
+ * Sending bytes failed: a chunk failed after all its retries, or the upload
+ * was aborted. What the server already holds stays there: the upload can be
+ * resumed from its URL.
+ *
+ * @example Resuming after a failure
+ * ```ts
+ * import { TusUploadFailed } from "@tusflow/client";
+ *
+ * const error = new TusUploadFailed("Cannot send chunk at offset 0: server answered 500", {
+ *   statusCode: 500,
+ * });
+ * console.log(error instanceof Error, error.name); // true "TusUploadFailed"
+ * ```
+ */
+export class TusUploadFailed extends TusCommunicationError {
+  /**
+   * @param message What failed, in the form "Cannot <action>: <what happened>".
+   * @param details Status code, response body and cause.
+   */
+  constructor(message: string, details: TusErrorDetails = {}) {
+    super(message, details);
+    this.name = "TusUploadFailed";
+  }
+}
