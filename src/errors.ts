@@ -12,6 +12,8 @@ export interface TusErrorDetails {
   responseContent?: Uint8Array | null;
   /** The underlying error (network failure, abort reason, …). */
   cause?: unknown;
+  /** How long the server's `Retry-After` asked to wait, in ms. */
+  retryAfterMs?: number | null;
 }
 
 /**
@@ -33,6 +35,8 @@ export class TusCommunicationError extends Error {
   readonly statusCode: number | null;
   /** The response body, when one was read. */
   readonly responseContent: Uint8Array | null;
+  /** The wait the server asked for with `Retry-After`, in ms, if any. */
+  readonly retryAfterMs: number | null;
 
   /**
    * @param message What failed, in the form "Cannot <action>: <what happened>".
@@ -43,6 +47,7 @@ export class TusCommunicationError extends Error {
     this.name = "TusCommunicationError";
     this.statusCode = details.statusCode ?? null;
     this.responseContent = details.responseContent ?? null;
+    this.retryAfterMs = details.retryAfterMs ?? null;
   }
 }
 

@@ -1,0 +1,78 @@
+/**
+ * Types of the upload machine: its input, context, events and output.
+ *
+ * @module
+ */
+import type { TusCommunicationError } from "../src/errors.ts";
+import type { Transport } from "../src/http/transport.ts";
+import type { ChunkSource } from "../src/input/chunk_source.ts";
+import type { ChecksumAlgorithm } from "../src/protocol/checksum.ts";
+
+/** Decides whether a failed request is retried (overrides the built-in policy). */
+export type ShouldRetry = (
+  error: TusCommunicationError,
+  attempt: number,
+) => boolean;
+
+/** Everything an upload needs, given once when the actor is created. */
+export interface UploadMachineInput {
+  readonly transport: Transport;
+  readonly source: ChunkSource;
+  /** Creation endpoint; used when `url` is `null`. */
+  readonly endpoint: string | null;
+  /** The upload's own URL when resuming an existing upload. */
+  readonly url: string | null;
+  /** Encoded `Upload-Metadata` value for creation. */
+  readonly metadata: string | null;
+  readonly chunkSize: number;
+  readonly checksum: ChecksumAlgorithm | null;
+  readonly maxRetries: number;
+  /** Base retry delay in ms, doubled each attempt. */
+  readonly retryDelay: number;
+  readonly shouldRetry: ShouldRetry | null;
+}
+
+/** Counters behind `UploadStats`, kept in the machine's context. */
+export interface StatsData {
+  readonly totalBytes: number;
+  readonly uploadedBytes: number;
+  /** The server offset when this uploader started (for speed). */
+  readonly startOffset: number;
+  readonly chunksCompleted: number;
+  readonly chunksFailed: number;
+  readonly chunksRetried: number;
+  /** ms since epoch. */
+  readonly startTime: number;
+  /** ms since epoch when the upload completed, else `null`. */
+  readonly endTime: number | null;
+}
+
+/** What the driver asked for: nothing, one chunk, or everything up to `stopAt`. */
+export type UploadMode = "idle" | "step" | "run";
+
+/** The machine's context: the single copy of the upload's state. */
+export interface UploadContext extends UploadMachineInput {
+  readonly url: string | null;
+  /** Bytes the server holds (the next byte to send). */
+  readonly offset: number;
+  /** Total size in bytes. */
+  readonly size: number;
+  readonly mode: UploadMode;
+  /** Where the current run stops (clamped to `size`). */
+  readonly stopAt: number;
+  /** Retries used for the current chunk. */
+  readonly attempt: number;
+  /** Conflicts in a row without progress. */
+  readonly conflicts: number;
+  /** The wait before the next retry, in ms. */
+  readonly retryWaitMs: number;
+  readonly stats: StatsData;
+  /** Why the upload failed; `null` unless in `failed`. */
+  readonly error: TusCommunicationError | null;
+}
+
+/** Events the machine accepts; all are `upload.*`. */
+export type UploadEvent =
+  | { type: "upload.chunk" }
+  | { type: "upload.run"; stopAt: number }
+  | { type: "upload.abort"; reason: unknown };

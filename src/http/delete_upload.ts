@@ -1,0 +1,25 @@
+/**
+ * DELETE: the termination extension.
+ *
+ * @module
+ */
+import { sendTusRequest, type Transport } from "./transport.ts";
+
+/**
+ * Terminates an upload; 404 and 410 count as already deleted.
+ *
+ * @throws {TusCommunicationError} on any other failure.
+ */
+export async function deleteUpload(
+  transport: Transport,
+  url: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  await sendTusRequest(transport, {
+    method: "DELETE",
+    url,
+    action: "delete upload",
+    signal,
+    acceptStatus: [404, 410],
+  });
+}

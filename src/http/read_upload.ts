@@ -1,0 +1,62 @@
+/**
+ * HEAD: what the server holds of an upload.
+ *
+ * @module
+ */
+import { TusCommunicationError } from "../errors.ts";
+import { decodeMetadata } from "../protocol/metadata.ts";
+import { parseStrictInteger } from "../protocol/strict_integer.ts";
+import { sendTusRequest, type Transport, withoutQuery } from "./transport.ts";
+
+/** The server's view of one upload. */
+export interface UploadState {
+  readonly offset: number;
+  /** `null` while the length is deferred. */
+  readonly length: number | null;
+  readonly metadata: Record<string, string>;
+  readonly expiresAt: Date | null;
+}
+
+/**
+ * Reads an upload's offset, length, metadata and expiry with HEAD.
+ *
+ * @throws {TusCommunicationError} on failure, and when `Upload-Offset` is
+ * missing, malformed or past `Upload-Length`.
+ */
+export async function readUpload(
+  transport: Transport,
+  url: string,
+  signal?: AbortSignal,
+): Promise<UploadState> {
+  const response = await sendTusRequest(transport, {
+    method: "HEAD",
+    url,
+    action: "read upload offset",
+    signal,
+    headers: { "Cache-Control": "no-store" },
+  });
+  const headers = response.headers;
+  const offset = parseStrictInteger(headers.get("Upload-Offset"));
+  const length = parseStrictInteger(headers.get("Upload-Length"));
+  const problem = offset === null
+    ? "Upload-Offset is missing or not a number"
+    : length !== null && offset > length
+    ? "Upload-Offset is past Upload-Length"
+    : null;
+  if (problem !== null || offset === null) {
+    throw new TusCommunicationError(
+      `Cannot read upload offset: ${problem} (HEAD ${withoutQuery(url)})`,
+      { statusCode: response.status },
+    );
+  }
+  const expires = headers.get("Upload-Expires");
+  const expiresAt = expires ? new Date(expires) : null;
+  return {
+    offset,
+    length,
+    metadata: decodeMetadata(headers.get("Upload-Metadata")),
+    expiresAt: expiresAt && !Number.isNaN(expiresAt.getTime())
+      ? expiresAt
+      : null,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * PATCH: one chunk of bytes at an offset.
+ *
+ * @module
+ */
+import type { ChecksumAlgorithm } from "../protocol/checksum.ts";
+import { checksumHeader } from "../protocol/checksum.ts";
+import { OFFSET_OCTET_STREAM } from "../protocol/headers.ts";
+import { parseStrictInteger } from "../protocol/strict_integer.ts";
+import { sendTusRequest, type Transport } from "./transport.ts";
+
+/** One PATCH. */
+export interface ChunkRequest {
+  readonly url: string;
+  readonly offset: number;
+  readonly bytes: Uint8Array;
+  readonly checksum: ChecksumAlgorithm | null;
+  /** Sent as `Upload-Length` when a deferred length becomes known. */
+  readonly declareLength?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** What the server answered to a PATCH. */
+export interface ChunkResult {
+  /** The server's new offset; `null` when the header was missing or malformed. */
+  readonly serverOffset: number | null;
+  /** How many bytes were sent. */
+  readonly sent: number;
+}
+
+/**
+ * Sends `bytes` at `offset`.
+ *
+ * @throws {TusCommunicationError} on failure (the caller decides on retries
+ * and relabels it as an upload failure).
+ */
+export async function sendChunk(
+  transport: Transport,
+  chunk: ChunkRequest,
+): Promise<ChunkResult> {
+  const headers: Record<string, string> = {
+    "Content-Type": OFFSET_OCTET_STREAM,
+    "Upload-Offset": String(chunk.offset),
+  };
+  if (chunk.checksum) {
+    headers["Upload-Checksum"] = await checksumHeader(
+      chunk.checksum,
+      chunk.bytes,
+    );
+  }
+  if (chunk.declareLength !== undefined) {
+    headers["Upload-Length"] = String(chunk.declareLength);
+  }
+  const response = await sendTusRequest(transport, {
+    method: "PATCH",
+    url: chunk.url,
+    action: `send chunk at offset ${chunk.offset}`,
+    headers,
+    body: chunk.bytes,
+    signal: chunk.signal,
+  });
+  return {
+    serverOffset: parseStrictInteger(response.headers.get("Upload-Offset")),
+    sent: chunk.bytes.length,
+  };
+}

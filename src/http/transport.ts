@@ -1,0 +1,194 @@
+/**
+ * The one place where protocol intents become `fetch` calls: headers,
+ * timeout, hooks, and errors that name what failed.
+ *
+ * @module
+ */
+import { TusCommunicationError } from "../errors.ts";
+import { TUS_VERSION } from "../protocol/headers.ts";
+import { parseRetryAfter } from "../protocol/retry_after.ts";
+
+/** Hook that may replace every request before it is sent. */
+export type BeforeRequestHook = (
+  request: Request,
+) => Request | void | Promise<Request | void>;
+
+/** Hook that sees every response. */
+export type AfterResponseHook = (
+  request: Request,
+  response: Response,
+) => void | Promise<void>;
+
+/** How requests are sent: shared by every request of a client or uploader. */
+export interface Transport {
+  /** The fetch implementation (injected, or the global one). */
+  readonly fetch: typeof fetch;
+  /** Custom headers, read at every request so updates apply mid-upload. */
+  readonly headers: () => Record<string, string>;
+  /** Per-request timeout in ms, covering the response body too. */
+  readonly timeout: number;
+  /** Adds `X-Request-ID` to each request and to error messages. */
+  readonly requestId: boolean;
+  /** Sends PATCH as POST with `X-HTTP-Method-Override: PATCH`. */
+  readonly overridePatchMethod: boolean;
+  readonly onBeforeRequest?: BeforeRequestHook;
+  readonly onAfterResponse?: AfterResponseHook;
+}
+
+/** One tus request, before the transport dresses it. */
+export interface TusRequest {
+  readonly method: "POST" | "HEAD" | "PATCH" | "OPTIONS" | "DELETE";
+  readonly url: string;
+  /** What the request does, for messages: "create upload", "send chunk at offset 0". */
+  readonly action: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: Uint8Array | ReadableStream<Uint8Array>;
+  readonly signal?: AbortSignal;
+  /** Statuses other than 2xx that the caller handles itself. */
+  readonly acceptStatus?: readonly number[];
+}
+
+/** The part of a response the protocol needs; the body is already closed. */
+export interface TusResponse {
+  readonly status: number;
+  readonly headers: Headers;
+}
+
+/**
+ * Sends `request` through `transport` and answers with its status and
+ * headers once the exchange is over.
+ *
+ * @throws {TusCommunicationError} on a network error, a timeout or a status
+ * outside 2xx (and `acceptStatus`); the abort reason when `request.signal`
+ * aborts.
+ */
+export async function sendTusRequest(
+  transport: Transport,
+  request: TusRequest,
+): Promise<TusResponse> {
+  const timeout = new AbortController();
+  const timer = setTimeout(
+    () => timeout.abort(new DOMException("timed out", "TimeoutError")),
+    transport.timeout,
+  );
+  const signal = request.signal
+    ? AbortSignal.any([request.signal, timeout.signal])
+    : timeout.signal;
+  const requestId = transport.requestId ? crypto.randomUUID() : null;
+  const describe = (what: string) => describeFailure(request, what, requestId);
+  try {
+    const prepared = await prepareRequest(
+      transport,
+      request,
+      signal,
+      requestId,
+    );
+    let response: Response;
+    try {
+      const send = transport.fetch;
+      response = await send(prepared);
+    } catch (error) {
+      throw networkError(request, signal, timeout, transport, describe, error);
+    }
+    await transport.onAfterResponse?.(prepared, response);
+    const accepted = (response.status >= 200 && response.status < 300) ||
+      request.acceptStatus?.includes(response.status);
+    if (accepted) {
+      await response.body?.cancel().catch(() => {});
+      return { status: response.status, headers: response.headers };
+    }
+    const content = await readBody(response).catch((error) => {
+      throw networkError(request, signal, timeout, transport, describe, error);
+    });
+    throw new TusCommunicationError(
+      describe(statusDescription(response)),
+      {
+        statusCode: response.status,
+        responseContent: content,
+        retryAfterMs: parseRetryAfter(response.headers.get("Retry-After")),
+      },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function prepareRequest(
+  transport: Transport,
+  request: TusRequest,
+  signal: AbortSignal,
+  requestId: string | null,
+): Promise<Request> {
+  const headers = new Headers(transport.headers());
+  if (request.method !== "OPTIONS") headers.set("Tus-Resumable", TUS_VERSION);
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    headers.set(name, value);
+  }
+  if (requestId) headers.set("X-Request-ID", requestId);
+  let method: string = request.method;
+  if (method === "PATCH" && transport.overridePatchMethod) {
+    method = "POST";
+    headers.set("X-HTTP-Method-Override", "PATCH");
+  }
+  const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
+  if (request.body !== undefined) {
+    init.body = request.body as BodyInit;
+    // A body must never follow a redirect: it could leak, and Node's fetch
+    // would keep the whole streamed body in memory to be able to re-send it.
+    init.redirect = "error";
+    if (request.body instanceof ReadableStream) init.duplex = "half";
+  }
+  const prepared = new Request(request.url, init);
+  return (await transport.onBeforeRequest?.(prepared)) ?? prepared;
+}
+
+async function readBody(response: Response): Promise<Uint8Array | null> {
+  if (!response.body) return null;
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+function networkError(
+  request: TusRequest,
+  signal: AbortSignal,
+  timeout: AbortController,
+  transport: Transport,
+  describe: (what: string) => string,
+  error: unknown,
+): unknown {
+  if (request.signal?.aborted) return request.signal.reason;
+  if (timeout.signal.aborted) {
+    return new TusCommunicationError(
+      describe(`no complete answer within ${transport.timeout} ms`),
+      { cause: error },
+    );
+  }
+  if (signal.aborted) return signal.reason;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new TusCommunicationError(describe(`network error (${reason})`), {
+    cause: error,
+  });
+}
+
+function statusDescription(response: Response): string {
+  if (response.status === 412) {
+    const serverVersions = response.headers.get("Tus-Version") ?? "unknown";
+    return `server answered 412: it does not speak Tus-Resumable ${TUS_VERSION} (server Tus-Version: ${serverVersions})`;
+  }
+  return `server answered ${response.status}`;
+}
+
+function describeFailure(
+  request: TusRequest,
+  what: string,
+  requestId: string | null,
+): string {
+  const where = `${request.method} ${withoutQuery(request.url)}`;
+  const id = requestId ? `, X-Request-ID ${requestId}` : "";
+  return `Cannot ${request.action}: ${what} (${where}${id})`;
+}
+
+/** `url` without its query string and fragment, for messages. */
+export function withoutQuery(url: string): string {
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
+}
