@@ -8,6 +8,8 @@ import { TusCommunicationError } from "../errors.ts";
 import { TUS_VERSION } from "../protocol/headers.ts";
 import { parseRetryAfter } from "../protocol/retry_after.ts";
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Hook that may replace every request before it is sent. */
 export type BeforeRequestHook = (
   request: Request,
@@ -67,10 +69,13 @@ export async function sendTusRequest(
   request: TusRequest,
 ): Promise<TusResponse> {
   const timeout = new AbortController();
-  const timer = setTimeout(
-    () => timeout.abort(new DOMException("timed out", "TimeoutError")),
-    transport.timeout,
-  );
+  // setTimeout cannot wait past 2^31-1 ms; longer (or Infinity) means none.
+  const timer = transport.timeout < MAX_TIMER_MS
+    ? setTimeout(
+      () => timeout.abort(new DOMException("timed out", "TimeoutError")),
+      transport.timeout,
+    )
+    : undefined;
   const signal = request.signal
     ? AbortSignal.any([request.signal, timeout.signal])
     : timeout.signal;

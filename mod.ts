@@ -1,0 +1,69 @@
+/**
+ * tusflow: a resumable-upload client for the tus protocol (tus 1.0.0 and
+ * its extensions), whose upload lifecycle is an XState v5 machine.
+ *
+ * @example Uploading a file and resuming it later
+ * ```ts ignore
+ * import { TusClient } from "@tusflow/client";
+ *
+ * const client = new TusClient("http://127.0.0.1:1080/files/");
+ * const url = await client.uploadFile({ filePath: "video.mp4", stopAt: 1024 });
+ * await client.resumeUpload({ filePath: "video.mp4", uploadUrl: url });
+ * ```
+ *
+ * @module
+ */
+export {
+  type CreateUploaderOptions,
+  type ResumeUploadOptions,
+  type ServerInfo,
+  TusClient,
+  type UploadFileOptions,
+  type UploadInfo,
+  type UploadSource,
+} from "./src/client.ts";
+export {
+  Uploader,
+  type UploaderOptions,
+  type UploadOptions,
+} from "./src/uploader.ts";
+export { UploadStats } from "./src/stats.ts";
+export {
+  TusCommunicationError,
+  type TusErrorDetails,
+  TusUploadFailed,
+} from "./src/errors.ts";
+export {
+  DEFAULTS,
+  type InspectObserver,
+  type TusClientOptions,
+} from "./src/options.ts";
+export type { UploadInput } from "./src/input/upload_input.ts";
+export type { ChecksumAlgorithm } from "./src/protocol/checksum.ts";
+export type {
+  AfterResponseHook,
+  BeforeRequestHook,
+} from "./src/http/transport.ts";
+export type { UrlStorage } from "./src/storage/url_storage.ts";
+export { MemoryUrlStorage } from "./src/storage/memory_url_storage.ts";
+export {
+  FileUrlStorage,
+  type FileUrlStorageOptions,
+} from "./src/storage/file_url_storage.ts";
+export {
+  WebStorageUrlStorage,
+  type WebStorageUrlStorageOptions,
+} from "./src/storage/web_storage_url_storage.ts";
+export {
+  Fingerprint,
+  type Fingerprinter,
+  type FingerprintOptions,
+} from "./src/fingerprint.ts";
+export { uploadMachine } from "./machines/upload.ts";
+export type {
+  StatsData,
+  UploadContext,
+  UploadEvent,
+  UploadMachineInput,
+  UploadMode,
+} from "./machines/upload_types.ts";

@@ -1,0 +1,92 @@
+/**
+ * Upload statistics, as `onProgress` and `uploader.stats` report them.
+ *
+ * @module
+ */
+import type { StatsData } from "../machines/upload_types.ts";
+
+/**
+ * A snapshot of an upload's progress. Instances are frozen: each report is
+ * a new snapshot built from the upload machine's context.
+ *
+ * @example Showing progress
+ * ```ts
+ * import { UploadStats } from "@tusflow/client";
+ *
+ * const stats = new UploadStats({
+ *   totalBytes: 1000,
+ *   uploadedBytes: 250,
+ *   chunksCompleted: 1,
+ *   startTime: Date.now() - 1000,
+ * });
+ * console.log(stats.progressPercent); // 25
+ * ```
+ */
+export class UploadStats {
+  /** Size of the upload in bytes. */
+  readonly totalBytes: number;
+  /** Bytes the server has confirmed. */
+  readonly uploadedBytes: number;
+  /** Server offset when this uploader started (speed counts from here). */
+  readonly startOffset: number;
+  /** Chunks the server accepted. */
+  readonly chunksCompleted: number;
+  /** Chunks that failed after all their retries. */
+  readonly chunksFailed: number;
+  /** Retries made, over all chunks. */
+  readonly chunksRetried: number;
+  /** When the upload started, in ms since epoch. */
+  readonly startTime: number;
+  /** When the upload completed, in ms since epoch, or `null`. */
+  readonly endTime: number | null;
+
+  /**
+   * @param data The counters; missing ones are 0 (`startTime`: now).
+   */
+  constructor(data: Partial<StatsData> = {}) {
+    this.totalBytes = data.totalBytes ?? 0;
+    this.uploadedBytes = data.uploadedBytes ?? 0;
+    this.startOffset = data.startOffset ?? 0;
+    this.chunksCompleted = data.chunksCompleted ?? 0;
+    this.chunksFailed = data.chunksFailed ?? 0;
+    this.chunksRetried = data.chunksRetried ?? 0;
+    this.startTime = data.startTime ?? Date.now();
+    this.endTime = data.endTime ?? null;
+    Object.freeze(this);
+  }
+
+  /** Seconds since the start; stops growing once the upload completed. */
+  get elapsedTime(): number {
+    return ((this.endTime ?? Date.now()) - this.startTime) / 1000;
+  }
+
+  /** Bytes per second sent by this uploader (0 before any time passed). */
+  get uploadSpeed(): number {
+    const elapsed = this.elapsedTime;
+    return elapsed > 0 ? (this.uploadedBytes - this.startOffset) / elapsed : 0;
+  }
+
+  /** Upload speed in MiB per second. */
+  get uploadSpeedMbps(): number {
+    return this.uploadSpeed / (1024 * 1024);
+  }
+
+  /** Share of the upload on the server, 0–100 (100 for an empty upload). */
+  get progressPercent(): number {
+    if (this.totalBytes === 0) return 100;
+    return Math.min(100, (this.uploadedBytes / this.totalBytes) * 100);
+  }
+
+  /** Seconds left at the current speed; `null` while there is no speed yet. */
+  get etaSeconds(): number | null {
+    const remaining = this.totalBytes - this.uploadedBytes;
+    if (remaining <= 0) return 0;
+    const speed = this.uploadSpeed;
+    return speed > 0 ? remaining / speed : null;
+  }
+
+  /** Chunks attempted to the end: completed plus failed. */
+  get totalChunks(): number {
+    return this.chunksCompleted + this.chunksFailed;
+  }
+}
