@@ -1,0 +1,132 @@
+/**
+ * A {@linkcode UrlStorage} over the Web Storage API (`localStorage`).
+ *
+ * @module
+ */
+import type { UrlStorage } from "./url_storage.ts";
+
+/** Prefix of every key this storage writes, so that it shares `localStorage` politely. */
+export const DEFAULT_WEB_STORAGE_PREFIX = "tusflow::";
+
+/** Options of {@linkcode WebStorageUrlStorage}. */
+export interface WebStorageUrlStorageOptions {
+  /**
+   * Put before each fingerprint to make the key.
+   *
+   * @default {"tusflow::"}
+   */
+  prefix?: string;
+}
+
+/**
+ * Keeps upload URLs in a Web `Storage`: `localStorage` by default (browsers,
+ * and Deno, whose `localStorage` persists per main module or `--location`).
+ * Each URL is stored under `tusflow::<fingerprint>`.
+ *
+ * @example Keeping URLs in localStorage
+ * ```ts
+ * import { WebStorageUrlStorage } from "@tusflow/client";
+ *
+ * if (globalThis.localStorage) {
+ *   const storage = new WebStorageUrlStorage(); // localStorage
+ *   await storage.setUrl("size:3--sha256:ab", "https://tus.example/files/1");
+ *   console.log(localStorage.getItem("tusflow::size:3--sha256:ab")); // "https://tus.example/files/1"
+ *   await storage.removeUrl("size:3--sha256:ab");
+ * }
+ * ```
+ */
+export class WebStorageUrlStorage implements UrlStorage {
+  readonly #storage: Storage;
+  readonly #prefix: string;
+
+  /**
+   * Wraps a Web `Storage`.
+   *
+   * @param storage Where to keep the URLs; `globalThis.localStorage` when omitted.
+   * @param options The key prefix.
+   * @throws {TypeError} when no storage is given and the runtime has no
+   *   `localStorage` (Bun, Node, a sandboxed frame), or when `storage` is not
+   *   a Web `Storage`.
+   */
+  constructor(storage?: Storage, options: WebStorageUrlStorageOptions = {}) {
+    const chosen = storage ?? defaultStorage();
+    if (!isStorage(chosen)) {
+      throw new TypeError(
+        storage === undefined
+          ? "Cannot create WebStorageUrlStorage: this runtime has no localStorage; pass a Storage or use FileUrlStorage or MemoryUrlStorage"
+          : "Cannot create WebStorageUrlStorage: storage must have getItem, setItem and removeItem",
+      );
+    }
+    this.#storage = chosen;
+    this.#prefix = options.prefix ?? DEFAULT_WEB_STORAGE_PREFIX;
+  }
+
+  /**
+   * Looks up the URL stored for a fingerprint.
+   *
+   * @param fp The fingerprint.
+   * @returns The URL, or `null` when none is stored.
+   * @throws {Error} when the storage cannot be read.
+   */
+  getUrl(fp: string): Promise<string | null> {
+    return attempt("read URL", () => this.#storage.getItem(this.#prefix + fp));
+  }
+
+  /**
+   * Stores (or replaces) the URL for a fingerprint.
+   *
+   * @param fp The fingerprint.
+   * @param url The upload's URL.
+   * @returns A promise that resolves once stored.
+   * @throws {Error} when the storage refuses the write (quota exceeded, …).
+   */
+  setUrl(fp: string, url: string): Promise<void> {
+    return attempt("store URL", () => {
+      this.#storage.setItem(this.#prefix + fp, url);
+    });
+  }
+
+  /**
+   * Forgets the URL for a fingerprint.
+   *
+   * @param fp The fingerprint.
+   * @returns A promise that resolves once removed.
+   * @throws {Error} when the storage cannot be written.
+   */
+  removeUrl(fp: string): Promise<void> {
+    return attempt("remove URL", () => {
+      this.#storage.removeItem(this.#prefix + fp);
+    });
+  }
+}
+
+function defaultStorage(): unknown {
+  try {
+    return (globalThis as { localStorage?: unknown }).localStorage;
+  } catch {
+    // Browsers throw a SecurityError when storage is disabled for the page.
+    return undefined;
+  }
+}
+
+function isStorage(value: unknown): value is Storage {
+  const candidate = value as Partial<Storage> | null | undefined;
+  return typeof candidate?.getItem === "function" &&
+    typeof candidate.setItem === "function" &&
+    typeof candidate.removeItem === "function";
+}
+
+function attempt<T>(action: string, run: () => T): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (error) {
+    const reason = error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : String(error);
+    return Promise.reject(
+      new Error(`Cannot ${action} in web storage: ${reason}`, {
+        cause: error,
+      }),
+    );
+  }
+}
