@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** Pseudo-random bytes (fast, deterministic per seed). */
-export function randomBytes(size: number, seed = 1): Uint8Array {
+export function randomBytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(size);
   let state = seed * 2654435761 >>> 0 || 1;
   for (let i = 0; i < size; i++) {
@@ -66,10 +66,10 @@ export function sequence(requests: readonly LoggedRequest[]): string[] {
 }
 
 /** The logged requests of one method. */
-export function requestsOf(
-  requests: readonly LoggedRequest[],
+export function requestsOf<T extends LoggedRequest>(
+  requests: readonly T[],
   method: string,
-): LoggedRequest[] {
+): T[] {
   return requests.filter((request) => request.method === method);
 }
 
