@@ -14,6 +14,7 @@ import {
 } from "./protocol/checksum.ts";
 import { assertMetadataEncoding } from "./protocol/metadata.ts";
 import type { UrlStorage } from "./storage/url_storage.ts";
+import { insecureFetch } from "./runtime/tls.ts";
 
 /** An XState inspection observer, as `createActor(…, { inspect })` takes. */
 export type InspectObserver =
@@ -186,8 +187,12 @@ export function resolveRequestSettings(
       "Cannot send requests: this runtime has no fetch; pass one as the fetch option",
     );
   }
+  const verify = options.verifyTlsCert ?? DEFAULTS.verifyTlsCert;
+  if (typeof verify !== "boolean") {
+    throw new TypeError("Cannot use verifyTlsCert: it must be a boolean");
+  }
   return {
-    fetch: fetchImpl,
+    fetch: verify ? fetchImpl : insecureFetch(fetchImpl),
     timeout: checkDuration(
       "timeout",
       options.timeout ?? DEFAULTS.timeout,

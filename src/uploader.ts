@@ -36,6 +36,7 @@ export interface UploaderOptions extends
     | "onShouldRetry"
     | "requestId"
     | "overridePatchMethod"
+    | "verifyTlsCert"
   > {
   /** The upload's own URL (not the creation endpoint). */
   url?: string;

@@ -7,6 +7,7 @@
 import { TusCommunicationError } from "../errors.ts";
 import { TUS_VERSION } from "../protocol/headers.ts";
 import { parseRetryAfter } from "../protocol/retry_after.ts";
+import { describeTlsFailure } from "../runtime/tls.ts";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -169,7 +170,9 @@ function networkError(
   }
   if (signal.aborted) return signal.reason;
   const reason = error instanceof Error ? error.message : String(error);
-  return new TusCommunicationError(describe(`network error (${reason})`), {
+  const tls = describeTlsFailure(error);
+  const what = tls ? `${tls} (${reason})` : `network error (${reason})`;
+  return new TusCommunicationError(describe(what), {
     cause: error,
   });
 }
