@@ -1,27 +1,306 @@
 /**
- * TLS per runtime: accepting self-signed certificates where the runtime
- * allows it, and naming certificate failures clearly.
+ * TLS per runtime: a fetch that accepts any server certificate
+ * (`verifyTlsCert: false`), and certificate failures named clearly.
+ *
+ * - Bun: `fetch(…, { tls: { rejectUnauthorized: false } })`.
+ * - Node: an undici `Agent({ connect: { rejectUnauthorized: false } })` as the
+ *   `dispatcher`: the Agent class that Node's own fetch is built on (the same
+ *   undici version, no dependency), else the `undici` package if installed.
+ * - Deno: its `fetch` verifies always (only the process-wide
+ *   `--unsafely-ignore-certificate-errors` flag turns that off, and
+ *   `Deno.createHttpClient` has no such option), so requests to `https:` go
+ *   through `node:https` with `rejectUnauthorized: false`. That transport sends
+ *   bodies chunked and does not follow redirects. An injected `fetch` cannot be
+ *   changed there: that is a clear error.
+ * - Browsers always verify: a clear error.
+ *
+ * Everything runtime-specific is loaded lazily, so this module loads anywhere.
  *
  * @module
  */
+import type { Agent as HttpsAgent } from "node:https";
+import type { IncomingMessage } from "node:http";
+
+type Runtime = "deno" | "bun" | "node" | "other";
+type FetchInit = RequestInit & Record<string, unknown>;
 
 /**
  * A fetch that accepts any server certificate, built on `base`.
  *
+ * @param base The fetch to send requests with.
+ * @returns A fetch with certificate verification turned off.
  * @throws {Error} naming what to do instead where the runtime cannot.
  */
 export function insecureFetch(base: typeof fetch): typeof fetch {
-  // TODO(#4): Bun (tls.rejectUnauthorized), Node (undici dispatcher), Deno (clear error).
-  return base;
+  const runtime = currentRuntime();
+  if (runtime === "bun") return bunInsecureFetch(base);
+  if (runtime === "node") return nodeInsecureFetch(base);
+  if (runtime === "deno") return denoInsecureFetch(base);
+  throw new Error(
+    "Cannot use verifyTlsCert: false: this runtime (a browser?) always verifies TLS certificates; make the system or browser trust the certificate instead",
+  );
 }
+
+function currentRuntime(): Runtime {
+  if ("Deno" in globalThis) return "deno";
+  if ("Bun" in globalThis) return "bun";
+  const process = (globalThis as { process?: { versions?: { node?: string } } })
+    .process;
+  return process?.versions?.node ? "node" : "other";
+}
+
+function bunInsecureFetch(base: typeof fetch): typeof fetch {
+  const send = base;
+  return ((input: RequestInfo | URL, init?: FetchInit) => {
+    const tls = (init?.tls ?? {}) as Record<string, unknown>;
+    const options: FetchInit = {
+      ...init,
+      tls: { ...tls, rejectUnauthorized: false },
+    };
+    return send(input, options);
+  }) as typeof fetch;
+}
+
+function nodeInsecureFetch(base: typeof fetch): typeof fetch {
+  const send = base;
+  let dispatcher: Promise<unknown> | undefined;
+  return (async (input: RequestInfo | URL, init?: FetchInit) => {
+    dispatcher ??= loadInsecureDispatcher();
+    const options: FetchInit = { ...init, dispatcher: await dispatcher };
+    return await send(input, options);
+  }) as typeof fetch;
+}
+
+/** Where {@linkcode loadInsecureDispatcher} finds undici's `Agent`. */
+export type AgentSource = "package" | "builtin";
+
+/**
+ * An undici `Agent` that skips certificate verification, for Node's fetch.
+ *
+ * @param sources Where to look, in order: by default the Agent class behind
+ *   Node's global fetch, then the `undici` package.
+ * @returns The dispatcher to pass as fetch's `dispatcher` option.
+ * @throws {Error} when no source has an `Agent`.
+ */
+export async function loadInsecureDispatcher(
+  sources: readonly AgentSource[] = ["builtin", "package"],
+): Promise<unknown> {
+  const options = { connect: { rejectUnauthorized: false } };
+  for (const source of sources) {
+    const Agent = source === "package"
+      ? await packageAgent()
+      : await builtinAgent();
+    if (Agent) return new Agent(options);
+  }
+  throw new Error(
+    "Cannot use verifyTlsCert: false on Node: no undici Agent was found; install the undici package",
+  );
+}
+
+type AgentClass = new (options: unknown) => unknown;
+
+async function packageAgent(): Promise<AgentClass | null> {
+  // A computed specifier: bundlers and `deno check` leave the optional
+  // package alone, and only Node ever reaches this line.
+  const specifier = ["un", "dici"].join("");
+  try {
+    const undici = await import(specifier) as { Agent?: AgentClass };
+    return typeof undici.Agent === "function" ? undici.Agent : null;
+  } catch {
+    return null;
+  }
+}
+
+async function builtinAgent(): Promise<AgentClass | null> {
+  // Node's fetch is undici; it sets its global dispatcher (an Agent) under
+  // this well-known symbol on its first call. A `data:` URL makes that call
+  // without any I/O.
+  const key = Symbol.for("undici.globalDispatcher.1");
+  const global = globalThis as unknown as Record<symbol, object | undefined>;
+  if (!global[key]) await (await globalThis.fetch("data:,")).arrayBuffer();
+  const Agent = global[key]?.constructor as AgentClass | undefined;
+  return typeof Agent === "function" && Agent.name === "Agent" ? Agent : null;
+}
+
+function denoInsecureFetch(base: typeof fetch): typeof fetch {
+  if (base !== globalThis.fetch) {
+    throw new Error(
+      "Cannot use verifyTlsCert: false with an injected fetch on Deno: Deno's fetch verifies certificates unless the process runs with --unsafely-ignore-certificate-errors; trust the certificate instead with fetch: (input, init) => fetch(input, { ...init, client: Deno.createHttpClient({ caCerts: [pem] }) }) and leave verifyTlsCert true",
+    );
+  }
+  let agent: Promise<HttpsAgent> | undefined;
+  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    if (new URL(request.url).protocol !== "https:") return await base(request);
+    agent ??= import("node:https").then((https) =>
+      new https.Agent({ keepAlive: true, rejectUnauthorized: false })
+    );
+    return await fetchOverHttps(request, await agent);
+  }) as typeof fetch;
+}
+
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+async function fetchOverHttps(
+  request: Request,
+  agent: HttpsAgent,
+): Promise<Response> {
+  const https = await import("node:https");
+  const signal = request.signal;
+  signal.throwIfAborted();
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => headers[name] = value);
+  return await new Promise<Response>((resolve, reject) => {
+    const outgoing = https.request(request.url, {
+      method: request.method,
+      headers,
+      agent,
+      rejectUnauthorized: false,
+    }, (incoming) => {
+      const status = incoming.statusCode ?? 0;
+      if (
+        request.redirect === "error" && status >= 300 && status < 400 &&
+        incoming.headers.location
+      ) {
+        incoming.destroy();
+        reject(
+          new TypeError(
+            `Cannot follow redirect ${status}: redirect is "error"`,
+          ),
+        );
+        return;
+      }
+      const responseHeaders = new Headers();
+      const raw = incoming.rawHeaders;
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        responseHeaders.append(raw[i] as string, raw[i + 1] as string);
+      }
+      const empty = NULL_BODY_STATUSES.has(status) || request.method === "HEAD";
+      if (empty) incoming.resume();
+      resolve(
+        new Response(empty ? null : toWebStream(incoming, signal), {
+          status,
+          statusText: incoming.statusMessage,
+          headers: responseHeaders,
+        }),
+      );
+    });
+    const abort = () => outgoing.destroy(signal.reason);
+    signal.addEventListener("abort", abort, { once: true });
+    outgoing.once("close", () => signal.removeEventListener("abort", abort));
+    outgoing.once("error", reject);
+    void writeBody(outgoing, request.body);
+  });
+}
+
+async function writeBody(
+  outgoing: import("node:http").ClientRequest,
+  body: ReadableStream<Uint8Array> | null,
+): Promise<void> {
+  if (!body) {
+    outgoing.end();
+    return;
+  }
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (outgoing.destroyed) return;
+      if (!outgoing.write(value)) {
+        await new Promise<void>((resolve) => {
+          outgoing.once("drain", resolve);
+          outgoing.once("close", resolve);
+        });
+      }
+    }
+    outgoing.end();
+  } catch (error) {
+    outgoing.destroy(error as Error);
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+function toWebStream(
+  incoming: IncomingMessage,
+  signal: AbortSignal,
+): ReadableStream<Uint8Array> {
+  let settled = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        controller.error(error);
+      };
+      incoming.on("data", (chunk: Uint8Array) => {
+        controller.enqueue(new Uint8Array(chunk));
+        if ((controller.desiredSize ?? 1) <= 0) incoming.pause();
+      });
+      incoming.once("end", () => {
+        if (settled) return;
+        settled = true;
+        controller.close();
+      });
+      incoming.once("error", fail);
+      incoming.once("close", () => fail(new TypeError("connection closed")));
+      signal.addEventListener("abort", () => {
+        fail(signal.reason);
+        incoming.destroy();
+      }, { once: true });
+    },
+    pull() {
+      incoming.resume();
+    },
+    cancel() {
+      settled = true;
+      incoming.destroy();
+    },
+  });
+}
+
+const CERT_CODES =
+  /\b(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(?:_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_REVOKED|CERT_UNTRUSTED|CERT_REJECTED|CERT_SIGNATURE_FAILURE|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)\b/;
+const CERT_PHRASES =
+  /invalid peer certificate: \w+|self[- ]signed certificate(?: in certificate chain)?|unable to verify the first certificate|unable to get (?:local )?issuer certificate|certificate has expired|certificate is not yet valid|Hostname\/IP does not match certificate's altnames|certificate verify failed/i;
 
 /**
  * A description of `error` when it is a certificate failure, else `null`.
+ * It reads the messages and codes of `error` and its causes: Node
+ * (`fetch failed` caused by `self-signed certificate`,
+ * `DEPTH_ZERO_SELF_SIGNED_CERT`), Bun (`self signed certificate` or
+ * `unable to verify the first certificate`, with the OpenSSL code as `code`)
+ * and Deno (`invalid peer certificate: UnknownIssuer` in the cause).
+ *
+ * The detail comes from the causes and codes; the error's own message only
+ * when they say nothing, since callers quote that message anyway.
+ *
+ * @param error What fetch rejected with.
+ * @returns `the server's TLS certificate was not trusted: <detail>`, or `null`.
  */
 export function describeTlsFailure(error: unknown): string | null {
-  const text = String((error as Error)?.message ?? error) +
-    String(((error as Error)?.cause as Error)?.message ?? "");
-  return /certificate|self[- ]signed|UnknownIssuer|CERT_/i.test(text)
-    ? "the server's TLS certificate was not trusted"
-    : null;
+  const texts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current != null; depth++) {
+    const item = current as { message?: unknown; code?: unknown };
+    texts.push(String(typeof item === "object" ? item.message ?? "" : item));
+    if (typeof item === "object" && typeof item.code === "string") {
+      texts.push(item.code);
+    }
+    current = typeof item === "object" ? (current as Error).cause : null;
+  }
+  const details = new Set<string>();
+  for (const text of texts.slice(1)) {
+    const found = text.match(CERT_PHRASES)?.[0] ?? text.match(CERT_CODES)?.[0];
+    if (found) details.add(found);
+  }
+  // The error's own message is quoted by the caller; repeat it only when it
+  // is the whole story.
+  const own = texts[0]?.match(CERT_PHRASES)?.[0];
+  if (details.size === 0 && own) details.add(own);
+  if (details.size === 0) return null;
+  return `the server's TLS certificate was not trusted: ${
+    [...details].join(", ")
+  }`;
 }
