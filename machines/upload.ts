@@ -9,12 +9,13 @@ import { assign, fromPromise, setup } from "xstate";
 import {
   type ChunkInput,
   type CreationInput,
+  type CreationResult,
   type OffsetInput,
   runChunk,
   runCreation,
   runOffsetRead,
 } from "../src/http/actors.ts";
-import type { CreatedUpload } from "../src/http/create_upload.ts";
+import type { UrlStorage } from "../src/storage/url_storage.ts";
 import type { UploadState } from "../src/http/read_upload.ts";
 import type { ChunkResult } from "../src/http/send_chunk.ts";
 import {
@@ -26,6 +27,7 @@ import {
   isAcceptedOffset,
   isComplete,
   isConflictError,
+  isGoneError,
   MAX_CONFLICTS,
   nextChunkLength,
   retryWait,
@@ -42,11 +44,35 @@ import type {
 type Args = { context: UploadContext };
 
 function creationInput({ context }: Args): CreationInput {
+  const first = context.uploadDataDuringCreation &&
+      Number.isFinite(context.chunkSize)
+    ? Math.min(context.chunkSize, context.size ?? Infinity)
+    : 0;
   return {
     transport: context.transport,
+    source: context.source,
     endpoint: context.endpoint ?? "",
-    length: context.size,
     metadata: context.metadata,
+    headers: context.creationHeaders,
+    firstChunk: first,
+  };
+}
+
+/** Input of the URL-storage actors. */
+interface StorageInput {
+  readonly storage: UrlStorage;
+  readonly fingerprint: string;
+  readonly url: string;
+}
+
+function storageInput({ context }: Args): StorageInput {
+  if (!context.urlStorage || context.fingerprint === null) {
+    throw new Error("Upload machine invariant broken: no URL storage");
+  }
+  return {
+    storage: context.urlStorage,
+    fingerprint: context.fingerprint,
+    url: context.url ?? "",
   };
 }
 
@@ -66,6 +92,9 @@ function chunkInput({ context }: Args): ChunkInput {
     offset: context.offset,
     length: nextChunkLength(context),
     checksum: context.checksum,
+    streaming: context.chunkSize === Infinity &&
+      context.source.stream !== undefined,
+    lengthDeferred: context.lengthDeferred,
   };
 }
 
@@ -113,8 +142,14 @@ export const uploadMachine = setup({
     output: {} as { url: string },
   },
   actors: {
-    createUpload: fromPromise<CreatedUpload, CreationInput>(
+    createUpload: fromPromise<CreationResult, CreationInput>(
       ({ input, signal }) => runCreation(input, signal),
+    ),
+    rememberUrl: fromPromise<void, StorageInput>(
+      ({ input }) => input.storage.setUrl(input.fingerprint, input.url),
+    ),
+    forgetUrl: fromPromise<void, StorageInput>(
+      ({ input }) => input.storage.removeUrl(input.fingerprint),
     ),
     readOffset: fromPromise<UploadState, OffsetInput>(
       ({ input, signal }) => runOffsetRead(input, signal),
@@ -125,6 +160,11 @@ export const uploadMachine = setup({
   },
   guards: {
     hasUrl: ({ context }) => context.url !== null,
+    hasUrlStorage: ({ context }) =>
+      context.urlStorage !== null && context.fingerprint !== null,
+    isStaleStoredUrl: ({ context }, params: { error: unknown }) =>
+      isGoneError(params.error) && context.urlStorage !== null &&
+      context.fingerprint !== null && context.endpoint !== null,
     isComplete: ({ context }) => isComplete(context),
     shouldPause: ({ context }) => shouldPause(context),
     isAccepted: ({ context }, params: { output: ChunkResult }) =>
@@ -138,19 +178,31 @@ export const uploadMachine = setup({
   actions: {
     requestStep: assign(({ context }) => ({
       mode: "step" as const,
-      stopAt: context.size,
+      stopAt: clampStopAt(context),
     })),
     requestRun: assign(({ context }, params: { stopAt: number }) => ({
       mode: "run" as const,
       stopAt: clampStopAt(context, params.stopAt),
     })),
     becomeIdle: assign({ mode: "idle" as const }),
-    storeCreated: assign((_, params: { output: CreatedUpload }) => ({
-      url: params.output.url,
-      offset: params.output.offset,
-    })),
+    storeCreated: assign(({ context }, params: { output: CreationResult }) => {
+      const { url, offset, length, sent } = params.output;
+      return {
+        url,
+        offset,
+        size: length ?? context.size,
+        lengthDeferred: length === null,
+        stats: {
+          ...statsAt(context.stats, offset),
+          totalBytes: length ?? context.stats.totalBytes,
+          chunksCompleted: context.stats.chunksCompleted + (sent > 0 ? 1 : 0),
+        },
+      };
+    }),
+    dropUrl: assign({ url: null }),
     storeOpened: assign(({ context }, params: { output: UploadState }) => ({
       offset: params.output.offset,
+      lengthDeferred: params.output.length === null,
       stats: {
         ...statsAt(context.stats, params.output.offset),
         startOffset: context.stats.chunksCompleted === 0
@@ -170,13 +222,17 @@ export const uploadMachine = setup({
     storeChunkResult: assign(
       ({ context }, params: { output: ChunkResult }) => {
         const offset = params.output.serverOffset ?? context.offset;
+        const declared = params.output.declaredLength;
         return {
           offset,
+          size: declared ?? context.size,
+          lengthDeferred: declared === null && context.lengthDeferred,
           attempt: 0,
           conflicts: 0,
           mode: context.mode === "step" ? "idle" as const : context.mode,
           stats: {
             ...statsAt(context.stats, offset),
+            totalBytes: declared ?? context.stats.totalBytes,
             chunksCompleted: context.stats.chunksCompleted + 1,
           },
         };
@@ -234,16 +290,49 @@ export const uploadMachine = setup({
       invoke: {
         src: "createUpload",
         input: creationInput,
-        onDone: {
-          target: "next",
-          actions: { type: "storeCreated", params: outputOf<CreatedUpload> },
-        },
+        onDone: [
+          {
+            guard: "hasUrlStorage",
+            target: "remembering",
+            actions: { type: "storeCreated", params: outputOf<CreationResult> },
+          },
+          {
+            target: "next",
+            actions: { type: "storeCreated", params: outputOf<CreationResult> },
+          },
+        ],
         onError: {
           target: "failed",
           actions: { type: "storeFailure", params: errorOf },
         },
       },
       on: { "upload.abort": abortTransition },
+    },
+    remembering: {
+      description:
+        "Store the new upload URL under the content's fingerprint, to resume it from another process",
+      invoke: {
+        src: "rememberUrl",
+        input: storageInput,
+        onDone: { target: "next" },
+        onError: {
+          target: "failed",
+          actions: { type: "storeFailure", params: errorOf },
+        },
+      },
+    },
+    forgetting: {
+      description:
+        "The stored URL answered 404 or 410: forget it, then create a new upload",
+      invoke: {
+        src: "forgetUrl",
+        input: storageInput,
+        onDone: { target: "creating", actions: "dropUrl" },
+        onError: {
+          target: "failed",
+          actions: { type: "storeFailure", params: errorOf },
+        },
+      },
     },
     opening: {
       description:
@@ -255,10 +344,16 @@ export const uploadMachine = setup({
           target: "next",
           actions: { type: "storeOpened", params: outputOf<UploadState> },
         },
-        onError: {
-          target: "failed",
-          actions: { type: "storeFailure", params: errorOf },
-        },
+        onError: [
+          {
+            guard: { type: "isStaleStoredUrl", params: errorOf },
+            target: "forgetting",
+          },
+          {
+            target: "failed",
+            actions: { type: "storeFailure", params: errorOf },
+          },
+        ],
       },
       on: { "upload.abort": abortTransition },
     },

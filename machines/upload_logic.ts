@@ -25,19 +25,20 @@ const RETRYABLE_STATUSES = new Set([423, 429, CHECKSUM_MISMATCH]);
 
 /** The context an upload starts with. */
 export function initialContext(input: UploadMachineInput): UploadContext {
-  const size = input.source.size ?? 0;
+  const size = input.source.size;
   return {
     ...input,
     offset: 0,
     size,
+    lengthDeferred: size === null,
     mode: "idle",
-    stopAt: size,
+    stopAt: size ?? Infinity,
     attempt: 0,
     conflicts: 0,
     retryWaitMs: 0,
     error: null,
     stats: {
-      totalBytes: size,
+      totalBytes: size ?? 0,
       uploadedBytes: 0,
       startOffset: 0,
       chunksCompleted: 0,
@@ -51,7 +52,8 @@ export function initialContext(input: UploadMachineInput): UploadContext {
 
 /** The server holds every byte. */
 export function isComplete(context: UploadContext): boolean {
-  return context.url !== null && context.offset >= context.size;
+  return context.url !== null && context.size !== null &&
+    !context.lengthDeferred && context.offset >= context.size;
 }
 
 /** Nothing more was asked for: no command, or the run reached `stopAt`. */
@@ -66,8 +68,18 @@ export function nextChunkLength(context: UploadContext): number {
 
 /** Where a run stops: `stopAt` clamped to the size (`undefined` = the end). */
 export function clampStopAt(context: UploadContext, stopAt?: number): number {
-  if (stopAt === undefined || stopAt >= context.size) return context.size;
+  const end = context.size ?? Infinity;
+  if (stopAt === undefined || stopAt >= end) return end;
   return Math.max(0, stopAt);
+}
+
+/**
+ * A PATCH with no bytes is sent only to declare a stream's length when the
+ * stream ended exactly at a chunk boundary.
+ */
+function declaresLengthOnly(context: UploadContext, result: ChunkResult) {
+  return result.sent === 0 && result.declaredLength !== null &&
+    result.serverOffset === context.offset;
 }
 
 /**
@@ -80,13 +92,21 @@ export function isAcceptedOffset(
 ): boolean {
   const offset = result.serverOffset;
   if (offset === null) return false;
+  if (declaresLengthOnly(context, result)) return true;
+  const size = result.declaredLength ?? context.size ?? Infinity;
   return offset > context.offset && offset <= context.offset + result.sent &&
-    offset <= context.size;
+    offset <= size;
 }
 
 /** The server answered 409: the offsets disagree. */
 export function isConflictError(error: unknown): boolean {
   return error instanceof TusCommunicationError && error.statusCode === 409;
+}
+
+/** The upload is gone from the server (404 Not Found, 410 Gone). */
+export function isGoneError(error: unknown): boolean {
+  return error instanceof TusCommunicationError &&
+    (error.statusCode === 404 || error.statusCode === 410);
 }
 
 /** Network errors, timeouts, 5xx, 423, 429 and 460 are worth a retry. */

@@ -7,6 +7,7 @@ import type { TusCommunicationError } from "../src/errors.ts";
 import type { Transport } from "../src/http/transport.ts";
 import type { ChunkSource } from "../src/input/chunk_source.ts";
 import type { ChecksumAlgorithm } from "../src/protocol/checksum.ts";
+import type { UrlStorage } from "../src/storage/url_storage.ts";
 
 /** Decides whether a failed request is retried (overrides the built-in policy). */
 export type ShouldRetry = (
@@ -30,6 +31,13 @@ export interface UploadMachineInput {
   /** Base retry delay in ms, doubled each attempt. */
   readonly retryDelay: number;
   readonly shouldRetry: ShouldRetry | null;
+  /** Send the first chunk with the POST (creation-with-upload). */
+  readonly uploadDataDuringCreation: boolean;
+  /** Extra creation headers, e.g. `Upload-Concat: partial`. */
+  readonly creationHeaders: Record<string, string>;
+  /** Where the URL is remembered under `fingerprint`, if anywhere. */
+  readonly urlStorage: UrlStorage | null;
+  readonly fingerprint: string | null;
 }
 
 /** Counters behind `UploadStats`, kept in the machine's context. */
@@ -55,8 +63,10 @@ export interface UploadContext extends UploadMachineInput {
   readonly url: string | null;
   /** Bytes the server holds (the next byte to send). */
   readonly offset: number;
-  /** Total size in bytes. */
-  readonly size: number;
+  /** Total size in bytes; `null` while a stream's end is not reached. */
+  readonly size: number | null;
+  /** The server does not know the length yet (`Upload-Defer-Length`). */
+  readonly lengthDeferred: boolean;
   readonly mode: UploadMode;
   /** Where the current run stops (clamped to `size`). */
   readonly stopAt: number;

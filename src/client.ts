@@ -21,6 +21,9 @@ import { assertValidMetadata, encodeMetadata } from "./protocol/metadata.ts";
 import { checkSource } from "./source.ts";
 import type { UploadStats } from "./stats.ts";
 import { checkStopAt, Uploader, type UploaderOptions } from "./uploader.ts";
+import { Fingerprint, type Fingerprinter } from "./fingerprint.ts";
+import { FileUrlStorage } from "./storage/file_url_storage.ts";
+import type { UrlStorage } from "./storage/url_storage.ts";
 
 /** Where the bytes come from: exactly one of the two. */
 export interface UploadSource {
@@ -101,6 +104,9 @@ export class TusClient {
   #options: TusClientOptions;
   #headers: Record<string, string>;
   #transport: Transport;
+  #urlStorage: UrlStorage | null;
+  #fingerprinter: Fingerprinter;
+  #serverInfo: Promise<ServerInfo> | null = null;
 
   /**
    * @param url The creation endpoint.
@@ -123,6 +129,18 @@ export class TusClient {
       ...resolveRequestSettings(options),
       headers: () => headers,
     };
+    if (
+      options.urlStorage !== undefined &&
+      typeof options.urlStorage?.getUrl !== "function"
+    ) {
+      throw new TypeError(
+        "Cannot use urlStorage: it must implement getUrl, setUrl and removeUrl",
+      );
+    }
+    this.#urlStorage = options.storeUrl
+      ? options.urlStorage ?? new FileUrlStorage()
+      : null;
+    this.#fingerprinter = options.fingerprinter ?? new Fingerprint();
   }
 
   /**
@@ -137,13 +155,46 @@ export class TusClient {
     checkSource(options);
     checkStopAt(options.stopAt);
     const metadata = this.#metadataFor(options);
-    await using uploader = new Uploader(
-      this.#uploaderOptions(options, {
-        endpoint: this.url,
-        encodedMetadata: metadata,
-      }),
-    );
+    const place = { endpoint: this.url, encodedMetadata: metadata };
+    const uploaderOptions = this.#uploaderOptions(options, place);
+    new Uploader(uploaderOptions); // checks every option before any I/O
+    const remembered = await this.#remembered(options);
+    const withData = await this.#creationWithUpload(options.signal);
+    await using uploader = new Uploader({
+      ...uploaderOptions,
+      ...remembered,
+      uploadDataDuringCreation: withData,
+    });
     return await uploader.upload(options);
+  }
+
+  /**
+   * With `storeUrl`: the content's fingerprint and the URL stored under it.
+   * Streams cannot be fingerprinted without consuming them, so they are
+   * never stored.
+   */
+  async #remembered(
+    source: UploadSource,
+  ): Promise<Pick<UploaderOptions, "url" | "urlStorage" | "fingerprint">> {
+    const storage = this.#urlStorage;
+    const input = source.filePath ?? source.fileStream;
+    if (!storage || input === undefined || input instanceof ReadableStream) {
+      return {};
+    }
+    const fingerprint = await this.#fingerprinter.getFingerprint(input);
+    const url = await storage.getUrl(fingerprint);
+    return { urlStorage: storage, fingerprint, url: url ?? undefined };
+  }
+
+  /** Whether to send data with the POST: asked once per client, by OPTIONS. */
+  async #creationWithUpload(signal?: AbortSignal): Promise<boolean> {
+    if (!this.#options.uploadDataDuringCreation) return false;
+    this.#serverInfo ??= this.getServerInfo({ signal }).catch((error) => {
+      this.#serverInfo = null;
+      throw error;
+    });
+    const info = await this.#serverInfo;
+    return info.extensions.includes("creation-with-upload");
   }
 
   /**

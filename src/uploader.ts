@@ -20,6 +20,7 @@ import {
 } from "./options.ts";
 import { UploadStats } from "./stats.ts";
 import { checkSource } from "./source.ts";
+import type { UrlStorage } from "./storage/url_storage.ts";
 
 /** Options of {@linkcode Uploader}; give exactly one of `filePath` and `fileStream`. */
 export interface UploaderOptions extends
@@ -54,6 +55,18 @@ export interface UploaderOptions extends
   maxRetries?: number;
   /** Aborts every operation of this uploader. */
   signal?: AbortSignal;
+  /** Send the first chunk with the POST (creation-with-upload). @default false */
+  uploadDataDuringCreation?: boolean;
+  /** Extra headers for the POST that creates the upload (e.g. `Upload-Concat: partial`). */
+  creationHeaders?: Record<string, string>;
+  /**
+   * With `fingerprint`: a created URL is stored there, and a `url` that
+   * answers 404 or 410 is forgotten and replaced by a new upload at
+   * `endpoint`.
+   */
+  urlStorage?: UrlStorage;
+  /** The content's fingerprint: the key in `urlStorage`. */
+  fingerprint?: string;
 }
 
 /** Options of {@linkcode Uploader.upload}. */
@@ -110,7 +123,14 @@ export class Uploader {
         );
       }
     }
-    resolveUploadSettings(options, 0);
+    const { chunkSize } = resolveUploadSettings(options, 0);
+    if (
+      chunkSize === Infinity && options.fileStream instanceof ReadableStream
+    ) {
+      throw new RangeError(
+        "Cannot upload a ReadableStream with chunkSize Infinity: a failed chunk must be re-sent, so a stream is sent in finite chunks",
+      );
+    }
     const headers = options.headers ?? {};
     checkHeaders(headers);
     this.#options = options;
@@ -163,6 +183,11 @@ export class Uploader {
         maxRetries: upload.maxRetries,
         retryDelay: upload.retryDelay,
         shouldRetry: upload.onShouldRetry,
+        uploadDataDuringCreation: this.#options.uploadDataDuringCreation ??
+          false,
+        creationHeaders: this.#options.creationHeaders ?? {},
+        urlStorage: this.#options.urlStorage ?? null,
+        fingerprint: this.#options.fingerprint ?? null,
       },
       inspect: this.#options.inspect as InspectObserver | undefined,
     });

@@ -16,30 +16,49 @@ import { type Transport, withoutQuery } from "./transport.ts";
 /** Input of the `createUpload` actor. */
 export interface CreationInput {
   readonly transport: Transport;
+  readonly source: ChunkSource;
   readonly endpoint: string;
-  readonly length: number;
   readonly metadata: string | null;
+  readonly headers: Record<string, string>;
+  /** Bytes to send with the POST (creation-with-upload); 0 for none. */
+  readonly firstChunk: number;
 }
 
-/** POST the upload. */
-export function runCreation(
+/** What creation produced. */
+export interface CreationResult extends CreatedUpload {
+  /** The length declared in the POST; `null` when deferred. */
+  readonly length: number | null;
+  /** Bytes sent with the POST. */
+  readonly sent: number;
+}
+
+/** POST the upload, with its first chunk when asked. */
+export async function runCreation(
   input: CreationInput,
   signal: AbortSignal,
-): Promise<CreatedUpload> {
-  return createUpload(input.transport, {
+): Promise<CreationResult> {
+  const body = input.firstChunk > 0
+    ? await input.source.read(0, input.firstChunk)
+    : undefined;
+  // Reading the first chunk may reach a stream's end: declare the length.
+  const length = input.source.size;
+  const created = await createUpload(input.transport, {
     endpoint: input.endpoint,
-    length: input.length,
+    length,
     metadata: input.metadata,
+    headers: input.headers,
+    body,
     signal,
   });
+  return { ...created, length, sent: body?.length ?? 0 };
 }
 
 /** Input of the `readOffset` actor. */
 export interface OffsetInput {
   readonly transport: Transport;
   readonly url: string;
-  /** The size the source has: the server's length must match it. */
-  readonly size: number;
+  /** The size the source has (`null`: unknown): the server's length must match it. */
+  readonly size: number | null;
 }
 
 /**
@@ -54,6 +73,7 @@ export async function runOffsetRead(
 ): Promise<UploadState> {
   const state = await readUpload(input.transport, input.url, signal);
   const where = `HEAD ${withoutQuery(input.url)}`;
+  if (input.size === null) return state;
   if (state.length !== null && state.length !== input.size) {
     throw new TusCommunicationError(
       `Cannot resume upload: the server's Upload-Length ${state.length} differs from the source size ${input.size} (${where})`,
@@ -75,19 +95,29 @@ export interface ChunkInput {
   readonly offset: number;
   readonly length: number;
   readonly checksum: ChecksumAlgorithm | null;
+  /** Send the rest as one streamed body instead of a buffered chunk. */
+  readonly streaming: boolean;
+  /** The server still waits for `Upload-Length`. */
+  readonly lengthDeferred: boolean;
 }
 
-/** Read one chunk from the source and PATCH it. */
+/** Read one chunk from the source (or stream the rest) and PATCH it. */
 export async function runChunk(
   input: ChunkInput,
   signal: AbortSignal,
 ): Promise<ChunkResult> {
-  const bytes = await input.source.read(input.offset, input.length);
+  const { source, offset } = input;
+  const stream = input.streaming ? source.stream?.(offset) : undefined;
+  const bytes = stream ?? await source.read(offset, input.length);
+  const length = stream ? input.length : (bytes as Uint8Array).length;
+  const known = source.size;
   return await sendChunk(input.transport, {
     url: input.url,
-    offset: input.offset,
+    offset,
     bytes,
+    length,
     checksum: input.checksum,
+    declareLength: input.lengthDeferred && known !== null ? known : undefined,
     signal,
   });
 }

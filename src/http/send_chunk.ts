@@ -13,7 +13,10 @@ import { sendTusRequest, type Transport } from "./transport.ts";
 export interface ChunkRequest {
   readonly url: string;
   readonly offset: number;
-  readonly bytes: Uint8Array;
+  /** The bytes, or a stream of `length` bytes (sent without a checksum). */
+  readonly bytes: Uint8Array | ReadableStream<Uint8Array>;
+  /** Byte count of a streamed body. */
+  readonly length: number;
   readonly checksum: ChecksumAlgorithm | null;
   /** Sent as `Upload-Length` when a deferred length becomes known. */
   readonly declareLength?: number;
@@ -26,6 +29,8 @@ export interface ChunkResult {
   readonly serverOffset: number | null;
   /** How many bytes were sent. */
   readonly sent: number;
+  /** The `Upload-Length` this PATCH declared, if any. */
+  readonly declaredLength: number | null;
 }
 
 /**
@@ -42,7 +47,8 @@ export async function sendChunk(
     "Content-Type": OFFSET_OCTET_STREAM,
     "Upload-Offset": String(chunk.offset),
   };
-  if (chunk.checksum) {
+  // A streamed body is never held in memory, so no digest can precede it.
+  if (chunk.checksum && chunk.bytes instanceof Uint8Array) {
     headers["Upload-Checksum"] = await checksumHeader(
       chunk.checksum,
       chunk.bytes,
@@ -61,6 +67,7 @@ export async function sendChunk(
   });
   return {
     serverOffset: parseStrictInteger(response.headers.get("Upload-Offset")),
-    sent: chunk.bytes.length,
+    sent: chunk.length,
+    declaredLength: chunk.declareLength ?? null,
   };
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { openRangeFile } from "../runtime/file.ts";
+import { streamSource } from "./stream_source.ts";
 import type { UploadInput } from "./upload_input.ts";
 
 /** Bytes to upload, read one range at a time. */
@@ -13,6 +14,11 @@ export interface ChunkSource {
   readonly size: number | null;
   /** Reads up to `length` bytes from `offset`. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * The bytes from `offset` to the end as a stream, for one streaming PATCH
+   * (`chunkSize: Infinity`); only seekable sources have it.
+   */
+  stream?(offset: number): ReadableStream<Uint8Array>;
   /** Releases what the source holds (a file handle); idempotent. */
   close(): Promise<void>;
 }
@@ -33,26 +39,32 @@ export async function openChunkSource(
   if (input instanceof Blob) return blobSource(input);
   if (input instanceof Uint8Array) return bytesSource(input);
   if (input instanceof ArrayBuffer) return bytesSource(new Uint8Array(input));
+  if (input instanceof ReadableStream) return streamSource(input);
   throw new TypeError(
-    "Cannot read upload input: fileStream must be a Blob, Uint8Array or ArrayBuffer",
+    "Cannot read upload input: fileStream must be a Blob, Uint8Array, ArrayBuffer or ReadableStream",
   );
 }
 
+/** Bytes per read when a seekable source is streamed. */
+const STREAM_PIECE = 1_048_576;
+
 async function openFileSource(path: string): Promise<ChunkSource> {
   const file = await openRangeFile(path);
+  const size = file.size;
+  async function read(offset: number, length: number): Promise<Uint8Array> {
+    const bytes = await file.read(offset, length);
+    const now = await file.currentSize();
+    if (bytes.length < Math.min(length, size - offset) || now !== size) {
+      throw new Error(
+        `Cannot read file ${path}: its size changed from ${size} to ${now} bytes during the upload`,
+      );
+    }
+    return bytes;
+  }
   return {
-    size: file.size,
-    async read(offset, length) {
-      const bytes = await file.read(offset, length);
-      if (bytes.length < length) {
-        throw new Error(
-          `Cannot read file ${path}: it shrank below ${
-            offset + length
-          } bytes during the upload`,
-        );
-      }
-      return bytes;
-    },
+    size,
+    read,
+    stream: (offset) => piecesFrom(offset, size, read),
     close: () => file.close(),
   };
 }
@@ -64,15 +76,38 @@ function blobSource(blob: Blob): ChunkSource {
       const slice = blob.slice(offset, offset + length);
       return new Uint8Array(await slice.arrayBuffer());
     },
+    stream: (offset) => blob.slice(offset).stream(),
     close: () => Promise.resolve(),
   };
 }
 
 function bytesSource(bytes: Uint8Array): ChunkSource {
+  const read = (offset: number, length: number) =>
+    Promise.resolve(bytes.subarray(offset, offset + length));
   return {
     size: bytes.length,
-    read: (offset, length) =>
-      Promise.resolve(bytes.subarray(offset, offset + length)),
+    read,
+    stream: (offset) => piecesFrom(offset, bytes.length, read),
     close: () => Promise.resolve(),
   };
+}
+
+/** A pull stream over `read`, one piece at a time: memory stays flat. */
+function piecesFrom(
+  offset: number,
+  end: number,
+  read: (offset: number, length: number) => Promise<Uint8Array>,
+): ReadableStream<Uint8Array> {
+  let position = offset;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (position >= end) return controller.close();
+      const piece = await read(
+        position,
+        Math.min(STREAM_PIECE, end - position),
+      );
+      position += piece.length;
+      controller.enqueue(piece);
+    },
+  }, { highWaterMark: 0 });
 }
