@@ -1,0 +1,246 @@
+/**
+ * Fault injection for the test server: failed answers, cut connections,
+ * conflicts, latency and vanished uploads.
+ *
+ * @module
+ */
+
+/** Options of {@linkcode Faults.failNext}. */
+export interface FailOptions {
+  /** The status to answer with. */
+  status: number;
+  /** How many matching requests to fail. @default {1} */
+  count?: number;
+  /** Only requests with this (effective) method match. @default {any} */
+  method?: string;
+  /** Value of a `Retry-After` header to send. */
+  retryAfter?: string;
+  /** Response body. @default {a message naming the fault} */
+  body?: string;
+}
+
+/** Options of {@linkcode Faults.cutNextPatch}. */
+export interface CutOptions {
+  /** Body bytes to read before the connection is dropped. */
+  afterBytes: number;
+  /** How many PATCH requests to cut (`Infinity`: every one). @default {1} */
+  count?: number;
+  /**
+   * Store the bytes read when the PATCH was valid, even with an
+   * `Upload-Checksum` that can no longer be verified. @default {true}
+   */
+  keep?: boolean;
+}
+
+/** A failure to answer instead of handling a request. */
+export interface Failure {
+  readonly status: number;
+  readonly retryAfter: string | null;
+  readonly body: string;
+}
+
+/** A cut to apply to a PATCH. */
+export interface Cut {
+  readonly afterBytes: number;
+  readonly keep: boolean;
+}
+
+interface Rule<T> {
+  readonly method: string | null;
+  readonly value: T;
+  remaining: number;
+}
+
+interface FaultState {
+  failures: Rule<Failure>[];
+  cuts: Rule<Cut>[];
+  delays: Rule<number>[];
+  forget(uploadUrl: string, status: 404 | 410): void;
+}
+
+const states = new WeakMap<Faults, FaultState>();
+
+/**
+ * The faults of one test server. Each fault is consumed as it fires; a
+ * `method` restricts it to requests of that effective method (after
+ * `X-HTTP-Method-Override`).
+ *
+ * @example Failing the next PATCH twice, then cutting one mid-body
+ * ```ts
+ * import { startTusServer } from "@tusflow/client/testing";
+ *
+ * await using server = await startTusServer();
+ * server.faults.failNext({ status: 503, count: 2, method: "PATCH", retryAfter: "0" });
+ * server.faults.cutNextPatch({ afterBytes: 1024 });
+ * console.log(server.faults.pending); // 3
+ * ```
+ */
+export class Faults {
+  /**
+   * Creates the faults of one server; `startTusServer()` and `createTusApp()`
+   * make them.
+   *
+   * @param forget Makes the upload at a URL answer 404 or 410 (the server
+   * passes its store's).
+   */
+  constructor(forget: (uploadUrl: string, status: 404 | 410) => void) {
+    states.set(this, { failures: [], cuts: [], delays: [], forget });
+  }
+
+  /**
+   * Answers the next `count` matching requests with `status` (and
+   * `Retry-After`), without touching any upload.
+   *
+   * @param options The status, how many, which method, header and body.
+   * @throws {RangeError} For a status outside 200–599 or a bad count.
+   */
+  failNext(options: FailOptions): void {
+    const { status, retryAfter = null } = options;
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new RangeError(`Cannot add fault: ${status} is not a status code`);
+    }
+    const body = options.body ?? `Cannot handle request: injected ${status}`;
+    add(this, "failures", options.method, options.count, {
+      status,
+      retryAfter,
+      body,
+    });
+  }
+
+  /**
+   * Makes the next `count` PATCH requests read `afterBytes` of their body,
+   * store them (when the PATCH was valid) and drop the connection without an
+   * answer, so that the client's fetch rejects with a network error. Deno's
+   * fetch may send a request again by itself once its connection drops: use
+   * a `count` that covers every attempt.
+   *
+   * @param options Where to cut, how many times, and whether to keep bytes.
+   * @throws {RangeError} For a negative `afterBytes` or a bad count.
+   */
+  cutNextPatch(options: CutOptions): void {
+    const { afterBytes, keep = true } = options;
+    if (!Number.isSafeInteger(afterBytes) || afterBytes < 0) {
+      throw new RangeError(
+        "Cannot add fault: afterBytes must be a non-negative integer",
+      );
+    }
+    add(this, "cuts", "PATCH", options.count, { afterBytes, keep });
+  }
+
+  /**
+   * Answers the next `count` PATCH requests with 409 Conflict, storing
+   * nothing.
+   *
+   * @param options How many PATCH requests.
+   * @throws {RangeError} For a bad count.
+   */
+  conflictNext(options: { count?: number } = {}): void {
+    add(this, "failures", "PATCH", options.count, {
+      status: 409,
+      retryAfter: null,
+      body: "Cannot patch upload: injected conflict",
+    });
+  }
+
+  /**
+   * Delays every matching request by `ms` before handling it, until the
+   * returned function or {@linkcode Faults.clear} removes the delay.
+   *
+   * @param ms The delay, in milliseconds.
+   * @param options `method` restricts the delay to one method.
+   * @returns A function that removes this delay.
+   * @throws {RangeError} For a negative or non-finite delay.
+   */
+  latency(ms: number, options: { method?: string } = {}): () => void {
+    if (!(ms >= 0 && Number.isFinite(ms))) {
+      throw new RangeError(`Cannot add fault: ${ms} is not a delay in ms`);
+    }
+    const state = stateOf(this);
+    const rule = add(this, "delays", options.method, Infinity, ms);
+    return () => {
+      state.delays = state.delays.filter((entry) => entry !== rule);
+    };
+  }
+
+  /**
+   * Makes an upload answer 404 (as if unknown) or 410 (gone) to every
+   * request from now on.
+   *
+   * @param uploadUrl The upload's URL (absolute, or its path).
+   * @param status 404 or 410.
+   * @throws {Error} When the URL names no upload of this server.
+   */
+  forget(uploadUrl: string, status: 404 | 410 = 404): void {
+    stateOf(this).forget(uploadUrl, status);
+  }
+
+  /** How many fault firings remain (`Infinity` for an endless one). */
+  get pending(): number {
+    const { failures, cuts } = stateOf(this);
+    return [...failures, ...cuts].reduce((sum, r) => sum + r.remaining, 0);
+  }
+
+  /** Removes every pending fault and delay (forgotten uploads stay gone). */
+  clear(): void {
+    const state = stateOf(this);
+    state.failures = [];
+    state.cuts = [];
+    state.delays = [];
+  }
+}
+
+function stateOf(faults: Faults): FaultState {
+  return states.get(faults) as FaultState;
+}
+
+type RuleList = "failures" | "cuts" | "delays";
+type RuleValue<K extends RuleList> = FaultState[K][number]["value"];
+
+function add<K extends RuleList>(
+  faults: Faults,
+  list: K,
+  method: string | undefined,
+  count: number | undefined = 1,
+  value: RuleValue<K>,
+): Rule<RuleValue<K>> {
+  if (!(count === Infinity || (Number.isSafeInteger(count) && count > 0))) {
+    throw new RangeError(
+      "Cannot add fault: count must be a positive integer or Infinity",
+    );
+  }
+  const rule = {
+    method: method?.toUpperCase() ?? null,
+    value,
+    remaining: count,
+  };
+  (stateOf(faults)[list] as Rule<RuleValue<K>>[]).push(rule);
+  return rule;
+}
+
+function take<T>(rules: Rule<T>[], method: string): T | null {
+  const index = rules.findIndex((r) =>
+    r.method === null || r.method === method
+  );
+  const rule = rules[index];
+  if (!rule) return null;
+  rule.remaining -= 1;
+  if (rule.remaining <= 0) rules.splice(index, 1);
+  return rule.value;
+}
+
+/** Consumes the failure that applies to a request, if any. */
+export function takeFailure(faults: Faults, method: string): Failure | null {
+  return take(stateOf(faults).failures, method);
+}
+
+/** Consumes the cut that applies to a PATCH, if any. */
+export function takeCut(faults: Faults): Cut | null {
+  return take(stateOf(faults).cuts, "PATCH");
+}
+
+/** The total delay that applies to a request, in ms. */
+export function delayOf(faults: Faults, method: string): number {
+  return stateOf(faults).delays
+    .filter((r) => r.method === null || r.method === method)
+    .reduce((sum, r) => sum + r.value, 0);
+}
