@@ -16,10 +16,36 @@
  */
 import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 
-/** The server implementations {@linkcode serve} can run. */
+/**
+ * The server implementations {@linkcode serve} can run.
+ *
+ * @example Forcing @hono/node-server
+ * ```ts
+ * import { serve, type ServeRuntime } from "./serve.ts";
+ *
+ * const runtime: ServeRuntime = "node";
+ * const server = await serve(() => new Response("hi"), { runtime });
+ * console.log(server.runtime); // "node"
+ * await server.close();
+ * ```
+ */
 export type ServeRuntime = "deno" | "bun" | "node";
 
-/** What a handler knows about, and can do to, the connection of a request. */
+/**
+ * What a handler knows about, and can do to, the connection of a request.
+ *
+ * @example Dropping the connection of some requests
+ * ```ts
+ * import { serve, type ServeConnection } from "./serve.ts";
+ *
+ * const server = await serve((request: Request, connection: ServeConnection) =>
+ *   request.url.endsWith("/cut") ? connection.drop() : new Response("ok")
+ * );
+ * const failed = await fetch(`http://127.0.0.1:${server.port}/cut`).catch(() => null);
+ * console.log(failed); // null
+ * await server.close();
+ * ```
+ */
 export interface ServeConnection {
   /**
    * Aborts once the client's connection is closed, so that a handler can

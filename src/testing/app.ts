@@ -29,7 +29,19 @@ import {
   type UploadStore,
 } from "./store.ts";
 
-/** Options of {@linkcode createTusApp}. */
+/**
+ * Options of {@linkcode createTusApp} (and of `startTusServer()`).
+ *
+ * @example Expiring uploads and counting bytes without keeping them
+ * ```ts
+ * import { createTusApp, type TusAppOptions } from "@tusflow/client/testing";
+ *
+ * const options: TusAppOptions = { expiresInMs: 60_000, discardBytes: true };
+ * const { app } = createTusApp(options);
+ * const response = await app.request("/files/", { method: "OPTIONS" });
+ * console.log(response.headers.get("Tus-Extension")?.includes("expiration")); // true
+ * ```
+ */
 export interface TusAppOptions {
   /** Path of the creation endpoint; uploads live below it. @default {"/files/"} */
   basePath?: string;
@@ -49,13 +61,47 @@ export interface TusAppOptions {
   signal?: AbortSignal;
 }
 
-/** Hono bindings: `serve()` passes the connection, to let faults drop it. */
+/**
+ * Hono bindings: `serve()` passes the connection, to let faults drop it.
+ * Without them, a cut answers a `500` whose body fails.
+ *
+ * @example Answering without a connection
+ * ```ts
+ * import { createTusApp, type TusBindings } from "@tusflow/client/testing";
+ *
+ * const { app } = createTusApp();
+ * const bindings: TusBindings = {};
+ * const response = await app.fetch(
+ *   new Request("http://localhost/files/", { method: "OPTIONS" }),
+ *   bindings,
+ * );
+ * console.log(response.status); // 204
+ * ```
+ */
 export interface TusBindings {
   /** The connection of the request, as `serve()` passes it. */
   connection?: ServeConnection;
 }
 
-/** An upload as the server sees it. */
+/**
+ * An upload as the server sees it, from `uploadOf()`.
+ *
+ * @example Reading an upload's state
+ * ```ts
+ * import { startTusServer, type UploadSnapshot } from "@tusflow/client/testing";
+ *
+ * await using server = await startTusServer();
+ * const response = await fetch(server.url, {
+ *   method: "POST",
+ *   headers: { "Tus-Resumable": "1.0.0", "Upload-Length": "0" },
+ * });
+ * await response.body?.cancel();
+ * const upload: UploadSnapshot | null = server.uploadOf(
+ *   response.headers.get("Location") ?? "",
+ * );
+ * console.log(upload?.complete, upload?.gone); // true null
+ * ```
+ */
 export interface UploadSnapshot {
   /** The last segment of its URL. */
   readonly id: string;
@@ -83,7 +129,21 @@ export interface UploadSnapshot {
   readonly gone: 404 | 410 | null;
 }
 
-/** The app and its handles, returned by {@linkcode createTusApp}. */
+/**
+ * The app and its handles, returned by {@linkcode createTusApp}.
+ *
+ * @example Testing through the app without a socket
+ * ```ts
+ * import { createTusApp, type TusApp } from "@tusflow/client/testing";
+ *
+ * const tus: TusApp = createTusApp();
+ * const response = await tus.app.request("/files/", {
+ *   method: "POST",
+ *   headers: { "Tus-Resumable": "1.0.0", "Upload-Length": "3" },
+ * });
+ * console.log(response.status, tus.requests.length); // 201 1
+ * ```
+ */
 export interface TusApp {
   /** The Hono app; `app.fetch(request, { connection })` answers a request. */
   readonly app: Hono<{ Bindings: TusBindings }>;

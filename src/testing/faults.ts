@@ -5,7 +5,17 @@
  * @module
  */
 
-/** Options of {@linkcode Faults.failNext}. */
+/**
+ * Options of {@linkcode Faults.failNext}.
+ *
+ * @example Two 503 answers asking to retry at once
+ * ```ts
+ * import type { FailOptions } from "@tusflow/client/testing";
+ *
+ * const options: FailOptions = { status: 503, count: 2, method: "PATCH", retryAfter: "0" };
+ * console.log(options.status); // 503
+ * ```
+ */
 export interface FailOptions {
   /** The status to answer with. */
   status: number;
@@ -19,7 +29,17 @@ export interface FailOptions {
   body?: string;
 }
 
-/** Options of {@linkcode Faults.cutNextPatch}. */
+/**
+ * Options of {@linkcode Faults.cutNextPatch}.
+ *
+ * @example Cutting every PATCH after 1 KiB, keeping nothing
+ * ```ts
+ * import type { CutOptions } from "@tusflow/client/testing";
+ *
+ * const options: CutOptions = { afterBytes: 1024, count: Infinity, keep: false };
+ * console.log(options.afterBytes); // 1024
+ * ```
+ */
 export interface CutOptions {
   /** Body bytes to read before the connection is dropped. */
   afterBytes: number;

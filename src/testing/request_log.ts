@@ -48,7 +48,7 @@ export interface RequestLogEntry {
  *
  * @param headers The headers to copy.
  * @returns A frozen record.
- * @example
+ * @example Reading a header by its lower-case name
  * ```ts
  * import { headersRecord } from "@tusflow/client/testing";
  *

@@ -13,7 +13,22 @@ import type { Faults } from "./faults.ts";
 import type { RequestLogEntry } from "./request_log.ts";
 import type { UploadStore } from "./store.ts";
 
-/** Options of {@linkcode startTusServer}. */
+/**
+ * Options of {@linkcode startTusServer}: where to listen, plus every option
+ * of {@linkcode createTusApp}.
+ *
+ * @example A server without termination, with a size limit
+ * ```ts
+ * import { startTusServer, type TusServerOptions } from "@tusflow/client/testing";
+ *
+ * const options: TusServerOptions = {
+ *   maxSize: 1024,
+ *   extensions: ["creation", "checksum"],
+ * };
+ * await using server = await startTusServer(options);
+ * console.log(server.url.endsWith("/files/")); // true
+ * ```
+ */
 export interface TusServerOptions extends TusAppOptions {
   /** Interface to listen on. @default {"127.0.0.1"} */
   hostname?: string;
@@ -30,7 +45,24 @@ export interface TusServerOptions extends TusAppOptions {
   runtime?: ServeRuntime;
 }
 
-/** A running test server. Close it with `await using` or `close()`. */
+/**
+ * A running test server. Close it with `await using` or `close()`.
+ *
+ * @example Looking at what the server holds
+ * ```ts
+ * import { startTusServer } from "@tusflow/client/testing";
+ *
+ * await using server = await startTusServer();
+ * const response = await fetch(server.url, {
+ *   method: "POST",
+ *   headers: { "Tus-Resumable": "1.0.0", "Upload-Defer-Length": "1" },
+ * });
+ * await response.body?.cancel();
+ * const url = response.headers.get("Location") ?? "";
+ * console.log(server.uploadOf(url)?.length, server.bytesOf(url)?.length); // null 0
+ * console.log(server.uploads().length, server.requests.length); // 1 1
+ * ```
+ */
 export interface TusServer extends AsyncDisposable {
   /** The creation endpoint, e.g. `http://127.0.0.1:41234/files/`. */
   readonly url: string;

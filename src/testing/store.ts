@@ -5,10 +5,34 @@
  * @module
  */
 
-/** How an upload takes part in concatenation, as created. */
+/**
+ * How an upload takes part in concatenation, as created.
+ *
+ * @example Telling a final upload
+ * ```ts
+ * import type { UploadKind } from "@tusflow/client/testing";
+ *
+ * const kind: UploadKind = "final";
+ * console.log(kind === "final"); // true
+ * ```
+ */
 export type UploadKind = "single" | "partial" | "final";
 
-/** What a new upload starts with. */
+/**
+ * What a new upload starts with.
+ *
+ * @example A deferred-length upload with metadata
+ * ```ts
+ * import type { NewUpload } from "@tusflow/client/testing";
+ *
+ * const upload: NewUpload = {
+ *   id: "a1", url: "http://127.0.0.1:8080/files/a1", length: null,
+ *   metadataHeader: "name YQ==", metadata: { name: "a" }, kind: "single",
+ *   concatHeader: null, parts: [], expiresAt: null,
+ * };
+ * console.log(upload.length); // null
+ * ```
+ */
 export interface NewUpload {
   /** The upload's id: the last segment of its URL. */
   readonly id: string;
@@ -30,7 +54,21 @@ export interface NewUpload {
   readonly expiresAt: number | null;
 }
 
-/** An upload as the store keeps it. */
+/**
+ * An upload as the store keeps it.
+ *
+ * @example Records come from the store
+ * ```ts
+ * import { MemoryUploadStore, type UploadRecord } from "@tusflow/client/testing";
+ *
+ * const store = new MemoryUploadStore();
+ * const record: UploadRecord = store.create({
+ *   id: "b", url: "http://127.0.0.1/files/b", length: 1, metadataHeader: null,
+ *   metadata: {}, kind: "single", concatHeader: null, parts: [], expiresAt: null,
+ * });
+ * console.log(record.offset, record.gone); // 0 null
+ * ```
+ */
 export interface UploadRecord extends NewUpload {
   /** Bytes stored so far. */
   readonly offset: number;
@@ -43,6 +81,15 @@ export interface UploadRecord extends NewUpload {
 /**
  * Storage of the test server. Handlers validate; the store only keeps bytes
  * and never checks the protocol.
+ *
+ * @example Giving the server a store to inspect directly
+ * ```ts
+ * import { MemoryUploadStore, startTusServer, type UploadStore } from "@tusflow/client/testing";
+ *
+ * const store: UploadStore = new MemoryUploadStore();
+ * await using server = await startTusServer({ store });
+ * console.log(server.store === store, store.list().length); // true 0
+ * ```
  */
 export interface UploadStore {
   /** Adds an upload (its id is new); a final one takes its parts' bytes. */
