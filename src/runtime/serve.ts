@@ -213,7 +213,10 @@ async function serveDeno(
     };
   }
   const net = await import("node:net");
+  const live = new Set<Socket>(); // to close even half-open pairs
   const relayServer = net.createServer({ pauseOnConnect: true }, (client) => {
+    live.add(client);
+    client.once("close", () => live.delete(client));
     client.setNoDelay(true);
     client.on("error", () => {});
     const upstream = net.connect(server.addr.port, hostname, () => {
@@ -242,9 +245,7 @@ async function serveDeno(
     dropsConnections: true,
     async close() {
       const closed = new Promise((resolve) => relayServer.close(resolve));
-      for (const sockets of pairs.values()) {
-        for (const socket of sockets) socket.destroy();
-      }
+      for (const socket of live) socket.destroy(); // its upstream follows
       await Promise.all([closed, server.shutdown()]);
     },
   };

@@ -151,7 +151,7 @@ export interface TusApp {
   readonly basePath: string;
   /** Fault injection for the next requests. */
   readonly faults: Faults;
-  /** Every request, in order of arrival of its answer. */
+  /** Every request, in the order their answers were sent (or dropped). */
   readonly requests: readonly RequestLogEntry[];
   /** The storage behind the app. */
   readonly store: UploadStore;
