@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { assign, fromPromise, setup } from "xstate";
+import { type AnyStateMachine, assign, fromPromise, setup } from "xstate";
 import {
   type ChunkInput,
   type CreationInput,
@@ -134,7 +134,7 @@ const abortTransition = {
  * actor.send({ type: "upload.run", stopAt: Infinity });
  * ```
  */
-export const uploadMachine = setup({
+export const uploadMachineDefinition = setup({
   types: {
     context: {} as UploadContext,
     events: {} as UploadEvent,
@@ -485,3 +485,19 @@ export const uploadMachine = setup({
     },
   },
 });
+
+/**
+ * The upload machine, as published: open it in the Stately visualizer, or
+ * drive it with `createActor(uploadMachine, { input })` where `input` is an
+ * {@linkcode UploadMachineInput}. It is typed loosely here because JSR needs
+ * an explicit type on every export; tusflow itself uses
+ * {@linkcode uploadMachineDefinition}, the same object with its full types.
+ *
+ * @example Listing the machine's states
+ * ```ts
+ * import { uploadMachine } from "@tusflow/client";
+ *
+ * console.log(Object.keys(uploadMachine.root.states).includes("uploading")); // true
+ * ```
+ */
+export const uploadMachine: AnyStateMachine = uploadMachineDefinition;

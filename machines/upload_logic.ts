@@ -31,7 +31,7 @@ export function initialContext(input: UploadMachineInput): UploadContext {
     offset: 0,
     size,
     lengthDeferred: size === null,
-    mode: "idle",
+    mode: input.runOnStart ? "run" : "idle",
     stopAt: size ?? Infinity,
     attempt: 0,
     conflicts: 0,

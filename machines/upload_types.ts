@@ -38,6 +38,8 @@ export interface UploadMachineInput {
   /** Where the URL is remembered under `fingerprint`, if anywhere. */
   readonly urlStorage: UrlStorage | null;
   readonly fingerprint: string | null;
+  /** Start sending as soon as the upload is created or opened (parts of a parallel upload). */
+  readonly runOnStart?: boolean;
 }
 
 /** Counters behind `UploadStats`, kept in the machine's context. */

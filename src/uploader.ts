@@ -4,9 +4,12 @@
  * @module
  */
 import { type Actor, createActor, type SnapshotFrom } from "xstate";
-import { uploadMachine } from "../machines/upload.ts";
+import { uploadMachineDefinition as uploadMachine } from "../machines/upload.ts";
 import { abortFailure } from "../machines/upload_logic.ts";
-import type { UploadContext } from "../machines/upload_types.ts";
+import type {
+  UploadContext,
+  UploadMachineInput,
+} from "../machines/upload_types.ts";
 import { TusUploadFailed } from "./errors.ts";
 import type { Transport } from "./http/transport.ts";
 import { type ChunkSource, openChunkSource } from "./input/chunk_source.ts";
@@ -170,25 +173,8 @@ export class Uploader {
 
   async #open(signal?: AbortSignal): Promise<void> {
     this.#source = await openChunkSource(this.#options);
-    const upload = resolveUploadSettings(this.#options, 0);
     this.#actor = createActor(uploadMachine, {
-      input: {
-        transport: this.#transport,
-        source: this.#source,
-        endpoint: this.#options.endpoint ?? null,
-        url: this.#options.url ?? null,
-        metadata: this.#options.encodedMetadata ?? null,
-        chunkSize: upload.chunkSize,
-        checksum: upload.checksum,
-        maxRetries: upload.maxRetries,
-        retryDelay: upload.retryDelay,
-        shouldRetry: upload.onShouldRetry,
-        uploadDataDuringCreation: this.#options.uploadDataDuringCreation ??
-          false,
-        creationHeaders: this.#options.creationHeaders ?? {},
-        urlStorage: this.#options.urlStorage ?? null,
-        fingerprint: this.#options.fingerprint ?? null,
-      },
+      input: machineInput(this.#options, this.#source, this.#transport),
       inspect: this.#options.inspect as InspectObserver | undefined,
     });
     const actor = this.#actor;
@@ -206,6 +192,7 @@ export class Uploader {
     await this.open(options);
     const actor = this.#requireActor();
     if (!this.isComplete) {
+      this.#assertIdle();
       await this.#settle(
         () => actor.send({ type: "upload.chunk" }),
         options.signal,
@@ -226,6 +213,7 @@ export class Uploader {
     await this.open(options);
     const actor = this.#requireActor();
     if (!this.isComplete) {
+      this.#assertIdle();
       await this.#settle(
         () => actor.send({ type: "upload.run", stopAt }),
         options.signal,
@@ -278,6 +266,21 @@ export class Uploader {
   /** Same as {@linkcode Uploader.close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /** Rejects commands to a closed uploader or one already busy. */
+  #assertIdle(): void {
+    const snapshot = this.#requireActor().getSnapshot();
+    if (snapshot.status === "stopped") {
+      throw new TusUploadFailed("Cannot upload: the uploader is closed");
+    }
+    if (snapshot.status === "active" && !isAtRest(snapshot)) {
+      throw new Error(
+        `Cannot upload: another upload() or uploadChunk() call is running (state ${
+          stateName(snapshot.value)
+        })`,
+      );
+    }
   }
 
   #snapshot(): UploadSnapshot | null {
@@ -359,19 +362,55 @@ export class Uploader {
 }
 
 /**
+ * The upload machine's input for `options`, reading from `source`.
+ *
+ * @throws {TypeError} or {RangeError} for bad options.
+ */
+export function machineInput(
+  options: UploaderOptions,
+  source: ChunkSource,
+  transport: Transport,
+  runOnStart = false,
+): UploadMachineInput {
+  const upload = resolveUploadSettings(options, 0);
+  return {
+    transport,
+    source,
+    endpoint: options.endpoint ?? null,
+    url: options.url ?? null,
+    metadata: options.encodedMetadata ?? null,
+    chunkSize: upload.chunkSize,
+    checksum: upload.checksum,
+    maxRetries: upload.maxRetries,
+    retryDelay: upload.retryDelay,
+    shouldRetry: upload.onShouldRetry,
+    uploadDataDuringCreation: options.uploadDataDuringCreation ?? false,
+    creationHeaders: options.creationHeaders ?? {},
+    urlStorage: options.urlStorage ?? null,
+    fingerprint: options.fingerprint ?? null,
+    runOnStart,
+  };
+}
+
+/**
  * Checks `stopAt`: a number of bytes >= 0 (`undefined` means the end).
  *
  * @throws {TypeError} or {RangeError} for anything else.
  */
 export function checkStopAt(stopAt: unknown): number {
   if (stopAt === undefined) return Infinity;
-  if (typeof stopAt !== "number" || Number.isNaN(stopAt)) {
+  if (typeof stopAt !== "number") {
     throw new TypeError("Cannot upload: stopAt must be a number of bytes");
   }
-  if (stopAt < 0) {
+  if (Number.isNaN(stopAt) || stopAt < 0) {
     throw new RangeError(`Cannot upload: stopAt ${stopAt} must be >= 0`);
   }
   return stopAt;
+}
+
+/** The machine waits for a command: nothing is in flight. */
+function isAtRest(snapshot: UploadSnapshot): boolean {
+  return snapshot.matches("ready") || snapshot.matches("failed");
 }
 
 function stateName(value: unknown): string {

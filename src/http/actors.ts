@@ -107,7 +107,9 @@ export async function runChunk(
   signal: AbortSignal,
 ): Promise<ChunkResult> {
   const { source, offset } = input;
-  const stream = input.streaming ? source.stream?.(offset) : undefined;
+  const stream = input.streaming
+    ? source.stream?.(offset, offset + input.length)
+    : undefined;
   const bytes = stream ?? await source.read(offset, input.length);
   const length = stream ? input.length : (bytes as Uint8Array).length;
   const known = source.size;

@@ -83,6 +83,7 @@ export async function sendTusRequest(
   const requestId = transport.requestId ? crypto.randomUUID() : null;
   const describe = (what: string) => describeFailure(request, what, requestId);
   try {
+    if (request.signal?.aborted) throw abortError(request, describe);
     const prepared = await prepareRequest(
       transport,
       request,
@@ -94,9 +95,22 @@ export async function sendTusRequest(
       const send = transport.fetch;
       response = await send(prepared);
     } catch (error) {
-      throw networkError(request, signal, timeout, transport, describe, error);
+      throw networkError(request, timeout, transport, describe, error);
     }
-    await transport.onAfterResponse?.(prepared, response);
+    if (transport.onAfterResponse) {
+      // The hook gets its own copy, so reading it leaves ours intact; an
+      // unread copy is cancelled, or it would hold the connection open.
+      const copy = response.body ? response.clone() : response;
+      try {
+        await transport.onAfterResponse(prepared, copy);
+      } finally {
+        // Not awaited: a tee branch's cancel settles only once the other
+        // branch (ours, read or cancelled below) is done too.
+        if (copy !== response && !copy.bodyUsed) {
+          copy.body?.cancel().catch(() => {});
+        }
+      }
+    }
     const accepted = (response.status >= 200 && response.status < 300) ||
       request.acceptStatus?.includes(response.status);
     if (accepted) {
@@ -104,7 +118,7 @@ export async function sendTusRequest(
       return { status: response.status, headers: response.headers };
     }
     const content = await readBody(response).catch((error) => {
-      throw networkError(request, signal, timeout, transport, describe, error);
+      throw networkError(request, timeout, transport, describe, error);
     });
     throw new TusCommunicationError(
       describe(statusDescription(response)),
@@ -155,25 +169,32 @@ async function readBody(response: Response): Promise<Uint8Array | null> {
 
 function networkError(
   request: TusRequest,
-  signal: AbortSignal,
   timeout: AbortController,
   transport: Transport,
   describe: (what: string) => string,
   error: unknown,
 ): unknown {
-  if (request.signal?.aborted) return request.signal.reason;
+  if (request.signal?.aborted) return abortError(request, describe);
   if (timeout.signal.aborted) {
     return new TusCommunicationError(
       describe(`no complete answer within ${transport.timeout} ms`),
       { cause: error },
     );
   }
-  if (signal.aborted) return signal.reason;
   const reason = error instanceof Error ? error.message : String(error);
   const tls = describeTlsFailure(error);
   const what = tls ? `${tls} (${reason})` : `network error (${reason})`;
   return new TusCommunicationError(describe(what), {
     cause: error,
+  });
+}
+
+function abortError(
+  request: TusRequest,
+  describe: (what: string) => string,
+): TusCommunicationError {
+  return new TusCommunicationError(describe("aborted"), {
+    cause: request.signal?.reason,
   });
 }
 

@@ -15,10 +15,10 @@ export interface ChunkSource {
   /** Reads up to `length` bytes from `offset`. */
   read(offset: number, length: number): Promise<Uint8Array>;
   /**
-   * The bytes from `offset` to the end as a stream, for one streaming PATCH
+   * The bytes from `offset` to `end` as a stream, for one streaming PATCH
    * (`chunkSize: Infinity`); only seekable sources have it.
    */
-  stream?(offset: number): ReadableStream<Uint8Array>;
+  stream?(offset: number, end: number): ReadableStream<Uint8Array>;
   /** Releases what the source holds (a file handle); idempotent. */
   close(): Promise<void>;
 }
@@ -64,7 +64,7 @@ async function openFileSource(path: string): Promise<ChunkSource> {
   return {
     size,
     read,
-    stream: (offset) => piecesFrom(offset, size, read),
+    stream: (offset, end) => piecesFrom(offset, end, read),
     close: () => file.close(),
   };
 }
@@ -76,7 +76,7 @@ function blobSource(blob: Blob): ChunkSource {
       const slice = blob.slice(offset, offset + length);
       return new Uint8Array(await slice.arrayBuffer());
     },
-    stream: (offset) => blob.slice(offset).stream(),
+    stream: (offset, end) => blob.slice(offset, end).stream(),
     close: () => Promise.resolve(),
   };
 }
@@ -87,7 +87,7 @@ function bytesSource(bytes: Uint8Array): ChunkSource {
   return {
     size: bytes.length,
     read,
-    stream: (offset) => piecesFrom(offset, bytes.length, read),
+    stream: (offset, end) => piecesFrom(offset, end, read),
     close: () => Promise.resolve(),
   };
 }

@@ -197,10 +197,6 @@ describe("TusClient upload methods", () => {
 
   test(
     "uploadFile() rejects stopAt NaN with RangeError, as chunkSize NaN",
-    {
-      todo:
-        "bug: checkStopAt throws TypeError for NaN, chunkSize NaN throws RangeError",
-    },
     async () => {
       await using server = await startTusServer();
       await assert.rejects(

@@ -344,10 +344,6 @@ describe("Uploader close()", () => {
   });
   test(
     "upload() and uploadChunk() after close() reject without a request",
-    {
-      todo:
-        "bug: after close() they resolve (true, the URL) though nothing is sent",
-    },
     async () => {
       await using server = await startTusServer();
       const client = clientFor(server, { chunkSize: 10 });

@@ -74,27 +74,51 @@ describe("upload_logic", () => {
   test("accepts a PATCH offset only when it moved forward within what was sent", () => {
     const at100 = context({ offset: 100 });
     assert.equal(
-      isAcceptedOffset(at100, { serverOffset: 400, sent: 300, declaredLength: null }),
+      isAcceptedOffset(at100, {
+        serverOffset: 400,
+        sent: 300,
+        declaredLength: null,
+      }),
       true,
     );
     assert.equal(
-      isAcceptedOffset(at100, { serverOffset: 250, sent: 300, declaredLength: null }),
+      isAcceptedOffset(at100, {
+        serverOffset: 250,
+        sent: 300,
+        declaredLength: null,
+      }),
       true,
     );
     assert.equal(
-      isAcceptedOffset(at100, { serverOffset: 100, sent: 300, declaredLength: null }),
+      isAcceptedOffset(at100, {
+        serverOffset: 100,
+        sent: 300,
+        declaredLength: null,
+      }),
       false,
     );
     assert.equal(
-      isAcceptedOffset(at100, { serverOffset: 50, sent: 300, declaredLength: null }),
+      isAcceptedOffset(at100, {
+        serverOffset: 50,
+        sent: 300,
+        declaredLength: null,
+      }),
       false,
     );
     assert.equal(
-      isAcceptedOffset(at100, { serverOffset: 401, sent: 300, declaredLength: null }),
+      isAcceptedOffset(at100, {
+        serverOffset: 401,
+        sent: 300,
+        declaredLength: null,
+      }),
       false,
     );
     assert.equal(
-      isAcceptedOffset(at100, { serverOffset: null, sent: 300, declaredLength: null }),
+      isAcceptedOffset(at100, {
+        serverOffset: null,
+        sent: 300,
+        declaredLength: null,
+      }),
       false,
     );
   });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type Actor, createActor, waitFor } from "xstate";
-import { uploadMachine } from "../../machines/upload.ts";
+import { uploadMachineDefinition as uploadMachine } from "../../machines/upload.ts";
 import type { UploadMachineInput } from "../../machines/upload_types.ts";
 import { TusUploadFailed } from "../../src/errors.ts";
 import { openChunkSource } from "../../src/input/chunk_source.ts";
