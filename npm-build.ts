@@ -1,0 +1,598 @@
+/**
+ * Builds the npm package `npm/` from the Deno sources, then proves it works
+ * on Node: `deno run -A npm-build.ts` (`npm run build:npm`).
+ *
+ * - Entry points come from `deno.json` `exports` (`.` is `mod`, `./testing`
+ *   is `testing`, a future `./cli` is `cli`), so JSR and npm ship the same
+ *   subpaths without a list to keep in step here.
+ * - esbuild bundles each entry to `esm/<name>.js` and `cjs/<name>.cjs`. Every
+ *   bare import (`xstate`, `hono`, `@hono/node-server`) stays external and
+ *   becomes a dependency, its range read from `deno.json` `imports`, else
+ *   `^` the version in `node_modules`.
+ * - The TypeScript compiler emits `types/**` from the sources (`.d.ts`, and a
+ *   `.d.cts` twin of each so that `require` gets CommonJS types).
+ * - Checks, any failure exits 1: export parity of every entry (values as Deno
+ *   imports them vs. Node `import` and `require`; all names as `deno doc`
+ *   lists them vs. the emitted declarations), the declarations type-check, a
+ *   smoke run by package name from the packed tarball (an upload to the
+ *   `./testing` server through ESM and CJS), `publint` and `attw`.
+ *
+ * `--keep` leaves the smoke directory in place for a look.
+ *
+ * @module
+ */
+import * as esbuild from "esbuild";
+import ts from "typescript";
+import { execFile } from "node:child_process";
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import process from "node:process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const ROOT = dirname(fileURLToPath(import.meta.url));
+const OUT = join(ROOT, "npm");
+const BIN = join(ROOT, "node_modules", ".bin");
+const NODE = process.env.TUSFLOW_NODE ?? "node";
+
+interface DenoJson {
+  name: string;
+  version: string;
+  license?: string;
+  exports: Record<string, string>;
+  imports?: Record<string, string>;
+}
+
+/** One subpath of the package. */
+interface Entry {
+  subpath: string; // "." or "./testing"
+  name: string; // "mod" or "testing": the bundle's file name
+  source: string; // "mod.ts", relative to ROOT
+  types: string; // "types/mod.d.ts", relative to OUT
+}
+
+const failures: string[] = [];
+const timings: string[] = [];
+
+async function timed<T>(label: string, run: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await run();
+  } finally {
+    timings.push(
+      `${label} ${((performance.now() - start) / 1000).toFixed(1)}s`,
+    );
+  }
+}
+
+function fail(message: string): void {
+  failures.push(message);
+  console.error(`✗ ${message}`);
+}
+
+function run(
+  command: string,
+  args: string[],
+  cwd = ROOT,
+): Promise<{ code: number; out: string; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd, maxBuffer: 64 << 20 }, (error, out, err) => {
+      const code = error
+        ? (typeof error.code === "number" ? error.code : 1)
+        : 0;
+      resolve({ code, out: `${out}${err}`.trim(), stdout: out.trim() });
+    });
+  });
+}
+
+function entriesOf(deno: DenoJson): Entry[] {
+  return Object.entries(deno.exports).map(([subpath, source]) => {
+    const clean = source.replace(/^\.\//, "");
+    return {
+      subpath,
+      name: subpath === "." ? "mod" : subpath.slice(2).replaceAll("/", "_"),
+      source: clean,
+      types: `types/${clean.replace(/\.ts$/, ".d.ts")}`,
+    };
+  });
+}
+
+/** Bare imports must stay bare so that they become dependencies. */
+const rejectPrefixed: esbuild.Plugin = {
+  name: "reject-prefixed-specifiers",
+  setup(build) {
+    build.onResolve({ filter: /^(npm|jsr|https?):/ }, (args) => ({
+      errors: [{
+        text: `Cannot bundle ${args.path} (in ${args.importer}): import a ` +
+          `bare name mapped in deno.json instead`,
+      }],
+    }));
+  },
+};
+
+async function bundle(
+  entries: Entry[],
+  format: "esm" | "cjs",
+): Promise<esbuild.Metafile> {
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: Object.fromEntries(entries.map((e) => [e.name, e.source])),
+    outdir: join(OUT, format),
+    outExtension: { ".js": format === "esm" ? ".js" : ".cjs" },
+    bundle: true,
+    format,
+    platform: "neutral",
+    // es2022 lowers `await using`; node20 keeps what Node 20 has.
+    target: ["es2022", "node20"],
+    packages: "external",
+    external: ["node:*"],
+    keepNames: true,
+    metafile: true,
+    logLevel: "warning",
+    plugins: [rejectPrefixed],
+  });
+  return result.metafile;
+}
+
+/** `@scope/name/sub` → `@scope/name`; `name/sub` → `name`. */
+function packageName(specifier: string): string {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
+}
+
+async function dependenciesOf(
+  metafiles: esbuild.Metafile[],
+  deno: DenoJson,
+): Promise<Record<string, string>> {
+  const names = new Set<string>();
+  for (const metafile of metafiles) {
+    for (const output of Object.values(metafile.outputs)) {
+      for (const imported of output.imports) {
+        if (!imported.external || imported.path.startsWith("node:")) continue;
+        names.add(packageName(imported.path));
+      }
+    }
+  }
+  const dependencies: Record<string, string> = {};
+  for (const name of [...names].sort()) {
+    const mapped = deno.imports?.[name]?.match(/^npm:(?:@[^/]+\/)?[^@]+@(.+)$/);
+    if (mapped) {
+      dependencies[name] = mapped[1]!;
+      continue;
+    }
+    try {
+      const manifest = join(ROOT, "node_modules", name, "package.json");
+      dependencies[name] = `^${
+        JSON.parse(await readFile(manifest, "utf8")).version
+      }`;
+    } catch {
+      fail(
+        `dependency ${name}: no version in deno.json imports or node_modules`,
+      );
+    }
+  }
+  return dependencies;
+}
+
+const RELATIVE_SPECIFIER =
+  /((?:from|import)\s*\(?\s*["'])(\.{1,2}\/[^"']+?)\.(?:ts|js)(["'])/g;
+
+async function walk(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const item of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, item.name);
+    if (item.isDirectory()) found.push(...await walk(path));
+    else found.push(path);
+  }
+  return found;
+}
+
+/**
+ * Emits declarations for every module the entries reach. The sources import
+ * with `.ts`; the emitted files import `.js` (ESM) or `.cjs` (the `.d.cts`
+ * twins). No type check here: `deno check` owns that, and the sources name
+ * `Deno`, which this program does not know; the emitted files are checked
+ * afterwards as a consumer sees them.
+ */
+async function emitDeclarations(entries: Entry[]): Promise<void> {
+  const program = ts.createProgram(entries.map((e) => join(ROOT, e.source)), {
+    ...compilerOptions(),
+    declaration: true,
+    emitDeclarationOnly: true,
+    allowImportingTsExtensions: true,
+    noCheck: true,
+    rootDir: ROOT,
+    declarationDir: join(OUT, "types"),
+  });
+  const emitted = program.emit();
+  for (const diagnostic of emitted.diagnostics) {
+    fail(`declarations: ${formatDiagnostic(diagnostic)}`);
+  }
+  for (const path of await walk(join(OUT, "types"))) {
+    if (!path.endsWith(".d.ts")) continue;
+    const text = await readFile(path, "utf8");
+    await writeFile(path, text.replace(RELATIVE_SPECIFIER, "$1$2.js$3"));
+    await writeFile(
+      path.replace(/\.d\.ts$/, ".d.cts"),
+      text.replace(RELATIVE_SPECIFIER, "$1$2.cjs$3"),
+    );
+  }
+}
+
+const DOM_LIBS = ["lib.dom.d.ts", "lib.dom.iterable.d.ts"];
+
+function compilerOptions(libs = DOM_LIBS): ts.CompilerOptions {
+  return {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    lib: ["lib.esnext.d.ts", ...libs],
+    types: ["node"],
+    typeRoots: [join(ROOT, "node_modules", "@types")],
+    strict: true,
+  };
+}
+
+function formatDiagnostic(diagnostic: ts.Diagnostic): string {
+  const text = ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n");
+  if (!diagnostic.file || diagnostic.start === undefined) return text;
+  const { line } = diagnostic.file.getLineAndCharacterOfPosition(
+    diagnostic.start,
+  );
+  return `${relative(ROOT, diagnostic.file.fileName)}:${line + 1} ${text}`;
+}
+
+const warnings: string[] = [];
+
+function diagnoseOurs(program: ts.Program, report: (m: string) => void) {
+  for (const file of program.getSourceFiles()) {
+    if (!file.fileName.startsWith(`${OUT}/`)) continue;
+    for (const diagnostic of program.getSemanticDiagnostics(file)) {
+      report(formatDiagnostic(diagnostic));
+    }
+  }
+}
+
+/**
+ * Type-checks the emitted declarations (ours only, as with `skipLibCheck:
+ * false`) and returns the names each entry's `.d.ts` and `.d.cts` export.
+ * A second pass without the DOM lib, as a Node-only project compiles, only
+ * warns: a DOM type in the public surface is a choice, not a break.
+ */
+function checkDeclarations(entries: Entry[]): Map<string, string[]> {
+  const roots = entries.flatMap((e) => {
+    const path = join(OUT, e.types);
+    return [path, path.replace(/\.d\.ts$/, ".d.cts")];
+  });
+  const program = ts.createProgram(roots, compilerOptions());
+  const checker = program.getTypeChecker();
+  diagnoseOurs(program, (m) => fail(`emitted declarations: ${m}`));
+  const withoutDom = ts.createProgram(
+    roots,
+    compilerOptions([]),
+    undefined,
+    program,
+  );
+  diagnoseOurs(withoutDom, (m) => {
+    if (!warnings.includes(m)) warnings.push(m);
+  });
+  const names = new Map<string, string[]>();
+  for (const root of roots) {
+    const file = program.getSourceFile(root);
+    const symbol = file && checker.getSymbolAtLocation(file);
+    if (!symbol) {
+      fail(`emitted declarations: ${relative(ROOT, root)} is not a module`);
+      continue;
+    }
+    names.set(
+      root,
+      checker.getExportsOfModule(symbol).map((s) => s.name).sort(),
+    );
+  }
+  return names;
+}
+
+interface DocNode {
+  module_doc?: { doc?: string };
+  symbols?: { name: string; declarations: { declarationKind: string }[] }[];
+}
+
+/** What Deno says each entry exports: all names, values only, module doc. */
+async function denoView(entries: Entry[]) {
+  const deno = process.execPath; // this script runs under Deno
+  const doc = await run(deno, [
+    "doc",
+    "--json",
+    ...entries.map((e) => e.source),
+  ]);
+  if (doc.code !== 0) throw new Error(`Cannot run deno doc: ${doc.out}`);
+  const nodes = JSON.parse(doc.stdout).nodes as Record<string, DocNode>;
+  return await Promise.all(entries.map(async (entry) => {
+    const url = pathToFileURL(join(ROOT, entry.source));
+    const node = nodes[url.href] ?? {};
+    const all = (node.symbols ?? [])
+      .filter((s) => s.declarations.some((d) => d.declarationKind === "export"))
+      .map((s) => s.name).sort();
+    const values = Object.keys(await import(url.href)).sort();
+    return { entry, all, values, doc: node.module_doc?.doc ?? "" };
+  }));
+}
+
+function compareNames(
+  what: string,
+  expected: string[],
+  actual: string[] | undefined,
+): void {
+  if (!actual) return fail(`${what}: no names`);
+  const missing = expected.filter((n) => !actual.includes(n));
+  const extra = actual.filter((n) => !expected.includes(n));
+  if (missing.length) fail(`${what}: missing ${missing.join(", ")}`);
+  if (extra.length) fail(`${what}: extra ${extra.join(", ")}`);
+}
+
+/** `@tusflow/client` for `.`, `@tusflow/client/testing` for `./testing`. */
+function specifierOf(name: string, entry: Entry): string {
+  return entry.subpath === "." ? name : `${name}/${entry.subpath.slice(2)}`;
+}
+
+/** The behaviour smoke: five bytes to the `./testing` server and back. */
+function smokeScript(
+  name: string,
+  entries: Entry[],
+  format: "esm" | "cjs",
+): string {
+  const load = format === "esm" ? "await import" : "require";
+  const specifiers = entries.map((e) => specifierOf(name, e));
+  const canUpload = entries.some((e) => e.subpath === ".") &&
+    entries.some((e) => e.subpath === "./testing");
+  const loads = specifiers.map((s) => {
+    const quoted = JSON.stringify(s);
+    return `names[${quoted}] = Object.keys(${load}(${quoted})).sort();`;
+  });
+  const body = `
+const names = {};
+${loads.join("\n")}
+if (${canUpload}) {
+  const { TusClient } = ${load}("${name}");
+  const { startTusServer } = ${load}("${name}/testing");
+  const server = await startTusServer();
+  try {
+    const client = new TusClient(server.url, { chunkSize: 2 });
+    const url = await client.uploadFile({
+      fileStream: new TextEncoder().encode("hello"),
+    });
+    const stored = new TextDecoder().decode(server.bytesOf(url) ?? undefined);
+    if (stored !== "hello") throw new Error("Cannot upload: got " + stored);
+  } finally {
+    await server[Symbol.asyncDispose]();
+  }
+}
+console.log(JSON.stringify(names));`;
+  return format === "esm"
+    ? body
+    : `(async () => {${body}\n})().catch((e) => { console.error(e); process.exit(1); });`;
+}
+
+/**
+ * Packs `npm/` and installs the tarball into a temp dir whose node_modules
+ * holds only the declared dependencies (linked from ours), so an undeclared
+ * import fails here. Returns the directory and the tarball.
+ */
+async function packAndInstall(
+  name: string,
+  dependencies: Record<string, string>,
+): Promise<{ dir: string; tarball: string }> {
+  const dir = await mkdtemp(join(tmpdir(), "tusflow-npm-build-"));
+  const packed = await run("npm", [
+    "pack",
+    OUT,
+    "--pack-destination",
+    dir,
+    "--json",
+  ]);
+  if (packed.code !== 0) throw new Error(`Cannot pack npm/: ${packed.out}`);
+  const tarball = join(dir, JSON.parse(packed.stdout)[0].filename);
+  const target = join(dir, "node_modules", name);
+  await mkdir(target, { recursive: true });
+  const untar = await run("tar", [
+    "-xzf",
+    tarball,
+    "-C",
+    target,
+    "--strip-components=1",
+  ]);
+  if (untar.code !== 0) {
+    throw new Error(`Cannot unpack ${tarball}: ${untar.out}`);
+  }
+  for (const name of Object.keys(dependencies)) {
+    const link = join(dir, "node_modules", name);
+    await mkdir(dirname(link), { recursive: true });
+    await symlink(join(ROOT, "node_modules", name), link, "dir");
+  }
+  return { dir, tarball };
+}
+
+async function smoke(
+  dir: string,
+  name: string,
+  entries: Entry[],
+  format: "esm" | "cjs",
+): Promise<Record<string, string[]> | undefined> {
+  const script = join(dir, format === "esm" ? "smoke.mjs" : "smoke.cjs");
+  await writeFile(script, smokeScript(name, entries, format));
+  const result = await run(NODE, [script], dir);
+  if (result.code !== 0) {
+    fail(`Node ${format} smoke (${script}):\n${result.out}`);
+    return undefined;
+  }
+  return JSON.parse(result.stdout.split("\n").at(-1)!);
+}
+
+const verdicts: string[] = [];
+
+async function lint(tool: "publint" | "attw", args: string[]) {
+  const result = await run(join(BIN, tool), args);
+  if (result.code !== 0) fail(`${tool} failed:\n${result.out}`);
+  const verdict = result.stdout.split("\n").map((l) => l.trim())
+    .find((l) => /all good|no problems|problem|error|warning/i.test(l));
+  verdicts.push(`${tool}: ${verdict ?? (result.code ? "failed" : "ok")}`);
+  return result;
+}
+
+async function sizes(): Promise<string[]> {
+  const lines: string[] = [];
+  let total = 0;
+  const files = (await walk(OUT)).sort();
+  const shown = files.filter((f) =>
+    !f.includes("/types/src/") && !f.includes("/types/machines/")
+  );
+  for (const file of files) total += (await stat(file)).size;
+  for (const file of shown) {
+    const kb = ((await stat(file)).size / 1024).toFixed(1).padStart(7);
+    lines.push(`  ${kb} KiB  ${relative(OUT, file)}`);
+  }
+  const hidden = files.length - shown.length;
+  lines.push(
+    `  (+${hidden} module declaration files under types/; ${files.length} files, ${
+      (total / 1024).toFixed(1)
+    } KiB in all)`,
+  );
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const deno: DenoJson = JSON.parse(
+    await readFile(join(ROOT, "deno.json"), "utf8"),
+  );
+  const entries = entriesOf(deno);
+  await rm(OUT, { recursive: true, force: true });
+  await mkdir(OUT, { recursive: true });
+
+  const metafiles = await timed(
+    "bundle",
+    () => Promise.all([bundle(entries, "esm"), bundle(entries, "cjs")]),
+  );
+  await timed("declarations", () => emitDeclarations(entries));
+  const dependencies = await dependenciesOf(metafiles, deno);
+  const view = await timed("deno doc + import", () => denoView(entries));
+
+  const exportsMap: Record<string, unknown> = {};
+  for (const e of entries) {
+    exportsMap[e.subpath] = {
+      import: { types: `./${e.types}`, default: `./esm/${e.name}.js` },
+      require: {
+        types: `./${e.types.replace(/\.d\.ts$/, ".d.cts")}`,
+        default: `./cjs/${e.name}.cjs`,
+      },
+    };
+  }
+  exportsMap["./package.json"] = "./package.json";
+  const main = entries.find((e) => e.subpath === ".")!;
+  const manifest = {
+    name: deno.name,
+    version: deno.version,
+    description: (view.find((v) => v.entry === main)?.doc ?? "")
+      .split("\n\n")[0]!.replaceAll("\n", " ").trim(),
+    keywords: ["tus", "resumable", "upload", "xstate", "fetch"],
+    license: deno.license ?? "MIT",
+    type: "module",
+    exports: exportsMap,
+    // For resolvers that predate `exports` (TypeScript's node10).
+    main: `./cjs/${main.name}.cjs`,
+    types: `./${main.types.replace(/\.d\.ts$/, ".d.cts")}`,
+    typesVersions: {
+      "*": Object.fromEntries(
+        entries.filter((e) => e !== main).map((e) => [
+          e.subpath.slice(2),
+          [`./${e.types}`],
+        ]),
+      ),
+    },
+    files: ["esm", "cjs", "types"],
+    sideEffects: false,
+    engines: { node: ">=20" },
+    dependencies,
+  };
+  await writeFile(
+    join(OUT, "package.json"),
+    `${JSON.stringify(manifest, null, 2)}\n`,
+  );
+  await copyFile(join(ROOT, "README.md"), join(OUT, "README.md"));
+  await copyFile(join(ROOT, "LICENSE"), join(OUT, "LICENSE"));
+
+  // (a) export parity, (b) smoke by package name, (c) publint and attw.
+  const declared = await timed(
+    "check declarations",
+    () => Promise.resolve(checkDeclarations(entries)),
+  );
+  const { dir, tarball } = await timed(
+    "pack",
+    () => packAndInstall(deno.name, dependencies),
+  );
+  try {
+    const [esm, cjs] = await timed(
+      "node smoke + publint + attw",
+      () =>
+        Promise.all([
+          smoke(dir, deno.name, entries, "esm"),
+          smoke(dir, deno.name, entries, "cjs"),
+          lint("publint", ["--strict", OUT]),
+          lint("attw", [tarball, "--format", "ascii"]),
+        ]),
+    );
+    for (const { entry, all, values } of view) {
+      const spec = specifierOf(deno.name, entry);
+      const types = join(OUT, entry.types);
+      const ctypes = types.replace(/\.d\.ts$/, ".d.cts");
+      if (esm) compareNames(`${spec} (Node import) vs Deno`, values, esm[spec]);
+      if (cjs) {
+        compareNames(`${spec} (Node require) vs Deno`, values, cjs[spec]);
+      }
+      compareNames(`${entry.types} vs deno doc`, all, declared.get(types));
+      compareNames(
+        `${relative(OUT, ctypes)} vs deno doc`,
+        all,
+        declared.get(ctypes),
+      );
+    }
+  } finally {
+    if (process.argv.includes("--keep")) console.log(`kept ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
+  }
+  await esbuild.stop();
+
+  console.log(`npm/ for ${deno.name}@${deno.version}:`);
+  for (const line of await sizes()) console.log(line);
+  console.log(`dependencies: ${JSON.stringify(dependencies)}`);
+  for (const { entry, all, values } of view) {
+    console.log(
+      `${entry.subpath}: ${values.length} values, ${
+        all.length - values.length
+      } types exported; parity checked (Node import/require, .d.ts/.d.cts)`,
+    );
+  }
+  console.log(verdicts.join("; "));
+  for (const warning of warnings) {
+    console.log(`! without the DOM lib (a Node-only tsconfig): ${warning}`);
+  }
+  const total = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`timings: ${timings.join(", ")}; total ${total}s`);
+  if (failures.length) {
+    console.error(`npm build FAILED: ${failures.length} problem(s) above`);
+    process.exit(1);
+  }
+  console.log("npm build OK: parity, Node smoke (ESM + CJS), publint, attw");
+}
+
+await main();
