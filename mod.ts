@@ -60,6 +60,11 @@ export {
   type FingerprintOptions,
 } from "./src/fingerprint.ts";
 export { uploadMachine } from "./machines/upload.ts";
+export { parallelUploadMachine } from "./machines/parallel.ts";
+export type {
+  ParallelMachineInput,
+  PartProgress,
+} from "./machines/parallel_types.ts";
 export type {
   StatsData,
   UploadContext,

@@ -39,6 +39,7 @@ import type {
   UploadContext,
   UploadEvent,
   UploadMachineInput,
+  UploadOutput,
 } from "./upload_types.ts";
 
 type Args = { context: UploadContext };
@@ -139,7 +140,7 @@ export const uploadMachineDefinition = setup({
     context: {} as UploadContext,
     events: {} as UploadEvent,
     input: {} as UploadMachineInput,
-    output: {} as { url: string },
+    output: {} as UploadOutput,
   },
   actors: {
     createUpload: fromPromise<CreationResult, CreationInput>(
@@ -278,7 +279,7 @@ export const uploadMachineDefinition = setup({
   id: "upload",
   initial: "starting",
   context: ({ input }) => initialContext(input),
-  output: ({ context }) => ({ url: context.url ?? "" }),
+  output: ({ context }) => ({ url: context.url ?? "", stats: context.stats }),
   states: {
     starting: {
       description: "Resume an existing upload by its URL, or create a new one",

@@ -88,3 +88,9 @@ export type UploadEvent =
   | { type: "upload.chunk" }
   | { type: "upload.run"; stopAt: number }
   | { type: "upload.abort"; reason: unknown };
+
+/** What a finished upload machine outputs. */
+export interface UploadOutput {
+  readonly url: string;
+  readonly stats: StatsData;
+}

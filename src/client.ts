@@ -20,7 +20,16 @@ import {
 import { assertValidMetadata, encodeMetadata } from "./protocol/metadata.ts";
 import { checkSource } from "./source.ts";
 import type { UploadStats } from "./stats.ts";
-import { checkStopAt, Uploader, type UploaderOptions } from "./uploader.ts";
+import {
+  checkStopAt,
+  machineInput,
+  Uploader,
+  type UploaderOptions,
+} from "./uploader.ts";
+import { TusCommunicationError } from "./errors.ts";
+import { openChunkSource } from "./input/chunk_source.ts";
+import { sliceSource, splitRanges } from "./input/slice_source.ts";
+import { runParallelUpload } from "./parallel_upload.ts";
 import { Fingerprint, type Fingerprinter } from "./fingerprint.ts";
 import { FileUrlStorage } from "./storage/file_url_storage.ts";
 import type { UrlStorage } from "./storage/url_storage.ts";
@@ -158,6 +167,9 @@ export class TusClient {
     const place = { endpoint: this.url, encodedMetadata: metadata };
     const uploaderOptions = this.#uploaderOptions(options, place);
     new Uploader(uploaderOptions); // checks every option before any I/O
+    if ((this.#options.parallelUploads ?? 1) > 1) {
+      return await this.#uploadInParallel(options, uploaderOptions);
+    }
     const remembered = await this.#remembered(options);
     const withData = await this.#creationWithUpload(options.signal);
     await using uploader = new Uploader({
@@ -186,14 +198,93 @@ export class TusClient {
     return { urlStorage: storage, fingerprint, url: url ?? undefined };
   }
 
-  /** Whether to send data with the POST: asked once per client, by OPTIONS. */
-  async #creationWithUpload(signal?: AbortSignal): Promise<boolean> {
-    if (!this.#options.uploadDataDuringCreation) return false;
+  /**
+   * Splits the input into `parallelUploads` ranges, each a partial upload
+   * driven by its own machine, joined by a final upload with the metadata.
+   */
+  async #uploadInParallel(
+    options: UploadFileOptions,
+    uploaderOptions: UploaderOptions,
+  ): Promise<string> {
+    if (options.fileStream instanceof ReadableStream) {
+      throw new TypeError(
+        "Cannot upload a ReadableStream in parallel: parts need random access (use parallelUploads: 1)",
+      );
+    }
+    if (options.stopAt !== undefined) {
+      throw new TypeError(
+        "Cannot use stopAt with parallelUploads: parts run side by side",
+      );
+    }
+    const info = await this.#serverCapabilities(options.signal);
+    if (!info.extensions.includes("concatenation")) {
+      throw new TusCommunicationError(
+        `Cannot upload in parallel: the server does not support the concatenation extension (it lists: ${
+          info.extensions.join(", ") || "none"
+        })`,
+      );
+    }
+    const remembered = await this.#remembered(options);
+    const source = await openChunkSource(options);
+    try {
+      const size = source.size ?? 0;
+      const ranges = splitRanges(size, this.#options.parallelUploads ?? 1);
+      const withData = info.extensions.includes("creation-with-upload") &&
+        (this.#options.uploadDataDuringCreation ?? false);
+      const parts = await Promise.all(ranges.map(async ([start, end], i) => {
+        const key = remembered.fingerprint === undefined
+          ? undefined
+          : `${remembered.fingerprint}::part-${i + 1}-of-${ranges.length}`;
+        const storedUrl = key === undefined
+          ? null
+          : await remembered.urlStorage?.getUrl(key);
+        return machineInput(
+          {
+            ...uploaderOptions,
+            encodedMetadata: null,
+            url: storedUrl ?? undefined,
+            urlStorage: remembered.urlStorage,
+            fingerprint: key,
+            creationHeaders: { "Upload-Concat": "partial" },
+            uploadDataDuringCreation: withData,
+          },
+          sliceSource(source, start, end),
+          this.#transport,
+          true,
+        );
+      }));
+      return await runParallelUpload({
+        transport: this.#transport,
+        endpoint: this.url,
+        metadata: uploaderOptions.encodedMetadata ?? null,
+        parts,
+        size,
+        urlStorage: remembered.urlStorage ?? null,
+        fingerprint: remembered.fingerprint ?? null,
+        url: remembered.url ?? null,
+      }, {
+        onProgress: options.onProgress,
+        signal: options.signal,
+        inspect: this.#options.inspect,
+      });
+    } finally {
+      await source.close();
+    }
+  }
+
+  /** The server's capabilities, asked once per client (OPTIONS). */
+  #serverCapabilities(signal?: AbortSignal): Promise<ServerInfo> {
     this.#serverInfo ??= this.getServerInfo({ signal }).catch((error) => {
       this.#serverInfo = null;
       throw error;
     });
-    const info = await this.#serverInfo;
+    return this.#serverInfo;
+  }
+
+  /** Whether to send data with the POST: asked once per client, by OPTIONS. */
+  async #creationWithUpload(signal?: AbortSignal): Promise<boolean> {
+    if (!this.#options.uploadDataDuringCreation) return false;
+    const info = await this.#serverCapabilities(signal);
     return info.extensions.includes("creation-with-upload");
   }
 

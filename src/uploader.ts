@@ -6,6 +6,7 @@
 import { type Actor, createActor, type SnapshotFrom } from "xstate";
 import { uploadMachineDefinition as uploadMachine } from "../machines/upload.ts";
 import { abortFailure } from "../machines/upload_logic.ts";
+import { stateName } from "../machines/state_name.ts";
 import type {
   UploadContext,
   UploadMachineInput,
@@ -411,11 +412,4 @@ export function checkStopAt(stopAt: unknown): number {
 /** The machine waits for a command: nothing is in flight. */
 function isAtRest(snapshot: UploadSnapshot): boolean {
   return snapshot.matches("ready") || snapshot.matches("failed");
-}
-
-function stateName(value: unknown): string {
-  if (typeof value === "string") return value;
-  const [key, child] = Object.entries(value as Record<string, unknown>)[0] ??
-    [];
-  return key === undefined ? "" : `${key}.${stateName(child)}`;
 }

@@ -1,0 +1,119 @@
+/**
+ * Plain functions behind the parallel machine's guards and actions.
+ *
+ * @module
+ */
+import { TusUploadFailed } from "../src/errors.ts";
+import { initialContext } from "./upload_logic.ts";
+import type {
+  ParallelContext,
+  ParallelMachineInput,
+  PartDoneEvent,
+  PartProgress,
+  PartSnapshotEvent,
+} from "./parallel_types.ts";
+import { stateName } from "./state_name.ts";
+import type { StatsData } from "./upload_types.ts";
+
+const PART_PREFIX = "part-";
+
+/** The child actor id of part `index`. */
+export function partId(index: number): string {
+  return `${PART_PREFIX}${index}`;
+}
+
+/** The part index an `xstate.snapshot.*` or `xstate.done.actor.*` event comes from, or -1. */
+export function partIndexOf(event: { type: string }): number {
+  const id = event.type.replace(/^xstate\.(snapshot|done\.actor)\./, "");
+  return id.startsWith(PART_PREFIX) ? Number(id.slice(PART_PREFIX.length)) : -1;
+}
+
+/** What the parent keeps of a part that finished. */
+export function progressOfDone(event: PartDoneEvent): PartProgress {
+  return {
+    url: event.output.url,
+    state: "done",
+    done: true,
+    error: null,
+    stats: event.output.stats,
+  };
+}
+
+/** The context a parallel upload starts with. */
+export function initialParallelContext(
+  input: ParallelMachineInput,
+): ParallelContext {
+  return {
+    ...input,
+    progress: input.parts.map((part) => {
+      const start = initialContext(part);
+      return {
+        url: part.url,
+        state: "starting",
+        done: false,
+        error: null,
+        stats: start.stats,
+      };
+    }),
+    error: null,
+    startTime: Date.now(),
+    endTime: null,
+  };
+}
+
+/** What the parent keeps of a part's snapshot. */
+export function progressOf(event: PartSnapshotEvent): PartProgress {
+  const { snapshot } = event;
+  return {
+    url: snapshot.context.url,
+    state: stateName(snapshot.value),
+    done: snapshot.status === "done",
+    error: snapshot.context.error,
+    stats: snapshot.context.stats,
+  };
+}
+
+/** Every part is on the server in full. */
+export function allPartsDone(context: ParallelContext): boolean {
+  return context.progress.every((part) => part.done);
+}
+
+/** The first part that failed, or -1. */
+export function failedPart(context: ParallelContext): number {
+  return context.progress.findIndex((part) => part.state === "failed");
+}
+
+/** The error naming the part that failed. */
+export function partFailure(context: ParallelContext): TusUploadFailed {
+  const index = failedPart(context);
+  const part = context.progress[index];
+  const cause = part?.error ?? null;
+  return new TusUploadFailed(
+    `Cannot upload part ${index + 1} of ${context.progress.length}: ${
+      cause?.message ?? "it failed"
+    }`,
+    {
+      statusCode: cause?.statusCode ?? null,
+      responseContent: cause?.responseContent ?? null,
+      cause,
+    },
+  );
+}
+
+/** The parts' stats added up, as one upload's. */
+export function parallelStats(context: ParallelContext): StatsData {
+  const sum = (pick: (stats: StatsData) => number) =>
+    context.progress.reduce((total, part) => total + pick(part.stats), 0);
+  return {
+    totalBytes: context.size,
+    uploadedBytes: context.endTime !== null
+      ? context.size
+      : sum((s) => s.uploadedBytes),
+    startOffset: sum((s) => s.startOffset),
+    chunksCompleted: sum((s) => s.chunksCompleted),
+    chunksFailed: sum((s) => s.chunksFailed),
+    chunksRetried: sum((s) => s.chunksRetried),
+    startTime: context.startTime,
+    endTime: context.endTime,
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * One byte range of a seekable source, seen as a source of its own: the
+ * parts of a parallel upload read their range through it.
+ *
+ * @module
+ */
+import type { ChunkSource } from "./chunk_source.ts";
+
+/**
+ * The bytes `[start, end)` of `base`. Closing a slice leaves `base` open:
+ * its owner closes it once every part is done.
+ */
+export function sliceSource(
+  base: ChunkSource,
+  start: number,
+  end: number,
+): ChunkSource {
+  const stream = base.stream;
+  return {
+    size: end - start,
+    read: (offset, length) =>
+      base.read(start + offset, Math.min(length, end - start - offset)),
+    stream: stream
+      ? (offset, stop) => stream.call(base, start + offset, start + stop)
+      : undefined,
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
+ * Splits `size` bytes into `count` ranges of nearly equal length (never
+ * more ranges than bytes, always at least one).
+ */
+export function splitRanges(
+  size: number,
+  count: number,
+): Array<[start: number, end: number]> {
+  const parts = Math.max(1, Math.min(count, size));
+  const ranges: Array<[number, number]> = [];
+  for (let i = 0; i < parts; i++) {
+    ranges.push([
+      Math.floor((i * size) / parts),
+      Math.floor(((i + 1) * size) / parts),
+    ]);
+  }
+  return ranges;
+}
