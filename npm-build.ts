@@ -276,7 +276,11 @@ function checkDeclarations(entries: Entry[]): Map<string, string[]> {
   });
   const program = ts.createProgram(roots, compilerOptions());
   const checker = program.getTypeChecker();
-  diagnoseOurs(program, (m) => fail(`emitted declarations: ${m}`));
+  const seen = new Set<string>();
+  diagnoseOurs(program, (m) => {
+    seen.add(m);
+    fail(`emitted declarations: ${m}`);
+  });
   const withoutDom = ts.createProgram(
     roots,
     compilerOptions([]),
@@ -284,7 +288,7 @@ function checkDeclarations(entries: Entry[]): Map<string, string[]> {
     program,
   );
   diagnoseOurs(withoutDom, (m) => {
-    if (!warnings.includes(m)) warnings.push(m);
+    if (!seen.has(m) && !warnings.includes(m)) warnings.push(m);
   });
   const names = new Map<string, string[]>();
   for (const root of roots) {

@@ -241,7 +241,7 @@ function nodeTest(
     "--test",
     "--test-reporter=spec",
     `--test-concurrency=${availableParallelism()}`,
-    "--test-timeout=120000",
+    "--test-timeout=60000",
     ...extra,
     ...tests,
   ];
