@@ -40,19 +40,22 @@ import { TusUploadFailed } from "../src/errors.ts";
 
 type Args = { context: ParallelContext };
 
-interface FinalInput {
+/** Input of the `concatenate` actor. */
+export interface FinalInput {
   readonly transport: Transport;
   readonly endpoint: string;
   readonly partUrls: readonly string[];
   readonly metadata: string | null;
 }
 
-interface OpenFinalInput {
+/** Input of the `openFinal` actor. */
+export interface OpenFinalInput {
   readonly transport: Transport;
   readonly url: string;
 }
 
-interface StorageInput {
+/** Input of the parallel machine's URL-storage actors. */
+export interface ParallelStorageInput {
   readonly storage: UrlStorage;
   readonly fingerprint: string;
   readonly url: string;
@@ -71,7 +74,7 @@ function openFinalInput({ context }: Args): OpenFinalInput {
   return { transport: context.transport, url: context.url ?? "" };
 }
 
-function storageInput({ context }: Args): StorageInput {
+function storageInput({ context }: Args): ParallelStorageInput {
   if (!context.urlStorage || context.fingerprint === null) {
     throw new Error("Parallel machine invariant broken: no URL storage");
   }
@@ -116,10 +119,10 @@ export const parallelMachineDefinition = setup({
       ({ input, signal }) =>
         createFinalUpload(input.transport, { ...input, signal }),
     ),
-    rememberUrl: fromPromise<void, StorageInput>(
+    rememberUrl: fromPromise<void, ParallelStorageInput>(
       ({ input }) => input.storage.setUrl(input.fingerprint, input.url),
     ),
-    forgetUrl: fromPromise<void, StorageInput>(
+    forgetUrl: fromPromise<void, ParallelStorageInput>(
       ({ input }) => input.storage.removeUrl(input.fingerprint),
     ),
   },

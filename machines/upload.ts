@@ -23,6 +23,7 @@ import {
   canRetry,
   clampStopAt,
   conflictFailure,
+  followingChunkLength,
   initialContext,
   isAcceptedOffset,
   isComplete,
@@ -60,7 +61,7 @@ function creationInput({ context }: Args): CreationInput {
 }
 
 /** Input of the URL-storage actors. */
-interface StorageInput {
+export interface StorageInput {
   readonly storage: UrlStorage;
   readonly fingerprint: string;
   readonly url: string;
@@ -92,7 +93,8 @@ function chunkInput({ context }: Args): ChunkInput {
     url: context.url ?? "",
     offset: context.offset,
     length: nextChunkLength(context),
-    checksum: context.checksum,
+    nextLength: followingChunkLength(context),
+    prefetcher: context.prefetcher,
     streaming: context.chunkSize === Infinity &&
       context.source.stream !== undefined,
     lengthDeferred: context.lengthDeferred,

@@ -8,6 +8,7 @@ import { TusCommunicationError, TusUploadFailed } from "../src/errors.ts";
 import type { ChunkResult } from "../src/http/send_chunk.ts";
 import { withoutQuery } from "../src/http/transport.ts";
 import { CHECKSUM_MISMATCH } from "../src/protocol/headers.ts";
+import { chunkPrefetcher } from "../src/input/chunk_prefetch.ts";
 import type {
   StatsData,
   UploadContext,
@@ -36,6 +37,11 @@ export function initialContext(input: UploadMachineInput): UploadContext {
     attempt: 0,
     conflicts: 0,
     retryWaitMs: 0,
+    prefetcher: chunkPrefetcher(
+      input.source,
+      input.checksum,
+      input.source.stream !== undefined,
+    ),
     error: null,
     stats: {
       totalBytes: size ?? 0,
@@ -64,6 +70,14 @@ export function shouldPause(context: UploadContext): boolean {
 /** Bytes the next PATCH carries: a chunk, shortened at `stopAt`. */
 export function nextChunkLength(context: UploadContext): number {
   return Math.min(context.chunkSize, context.stopAt - context.offset);
+}
+
+/** Bytes of the chunk after the next one (0 when the run ends first). */
+export function followingChunkLength(context: UploadContext): number {
+  const after = context.offset + nextChunkLength(context);
+  return after < context.stopAt
+    ? Math.min(context.chunkSize, context.stopAt - after)
+    : 0;
 }
 
 /** Where a run stops: `stopAt` clamped to the size (`undefined` = the end). */

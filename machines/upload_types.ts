@@ -5,6 +5,7 @@
  */
 import type { TusCommunicationError } from "../src/errors.ts";
 import type { Transport } from "../src/http/transport.ts";
+import type { ChunkPrefetcher } from "../src/input/chunk_prefetch.ts";
 import type { ChunkSource } from "../src/input/chunk_source.ts";
 import type { ChecksumAlgorithm } from "../src/protocol/checksum.ts";
 import type { UrlStorage } from "../src/storage/url_storage.ts";
@@ -79,6 +80,8 @@ export interface UploadContext extends UploadMachineInput {
   /** The wait before the next retry, in ms. */
   readonly retryWaitMs: number;
   readonly stats: StatsData;
+  /** Prepares the next chunk (read + checksum) while one is sent. */
+  readonly prefetcher: ChunkPrefetcher;
   /** Why the upload failed; `null` unless in `failed`. */
   readonly error: TusCommunicationError | null;
 }

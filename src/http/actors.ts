@@ -7,7 +7,7 @@
  */
 import { TusCommunicationError } from "../errors.ts";
 import type { ChunkSource } from "../input/chunk_source.ts";
-import type { ChecksumAlgorithm } from "../protocol/checksum.ts";
+import type { ChunkPrefetcher } from "../input/chunk_prefetch.ts";
 import { type CreatedUpload, createUpload } from "./create_upload.ts";
 import { readUpload, type UploadState } from "./read_upload.ts";
 import { type ChunkResult, sendChunk } from "./send_chunk.ts";
@@ -94,7 +94,9 @@ export interface ChunkInput {
   readonly url: string;
   readonly offset: number;
   readonly length: number;
-  readonly checksum: ChecksumAlgorithm | null;
+  /** Bytes of the chunk after this one, to prepare meanwhile (0: none). */
+  readonly nextLength: number;
+  readonly prefetcher: ChunkPrefetcher;
   /** Send the rest as one streamed body instead of a buffered chunk. */
   readonly streaming: boolean;
   /** The server still waits for `Upload-Length`. */
@@ -106,19 +108,22 @@ export async function runChunk(
   input: ChunkInput,
   signal: AbortSignal,
 ): Promise<ChunkResult> {
-  const { source, offset } = input;
+  const { source, offset, length } = input;
+  // A streamed body is never held in memory, so no digest can precede it.
   const stream = input.streaming
-    ? source.stream?.(offset, offset + input.length)
+    ? source.stream?.(offset, offset + length)
     : undefined;
-  const bytes = stream ?? await source.read(offset, input.length);
-  const length = stream ? input.length : (bytes as Uint8Array).length;
+  const prepared = stream
+    ? { bytes: stream, checksum: null }
+    : await input.prefetcher.take(offset, length, input.nextLength);
+  const sent = stream ? length : (prepared.bytes as Uint8Array).length;
   const known = source.size;
   return await sendChunk(input.transport, {
     url: input.url,
     offset,
-    bytes,
-    length,
-    checksum: input.checksum,
+    bytes: prepared.bytes,
+    length: sent,
+    checksum: prepared.checksum,
     declareLength: input.lengthDeferred && known !== null ? known : undefined,
     signal,
   });

@@ -3,8 +3,6 @@
  *
  * @module
  */
-import type { ChecksumAlgorithm } from "../protocol/checksum.ts";
-import { checksumHeader } from "../protocol/checksum.ts";
 import { OFFSET_OCTET_STREAM } from "../protocol/headers.ts";
 import { parseStrictInteger } from "../protocol/strict_integer.ts";
 import { sendTusRequest, type Transport } from "./transport.ts";
@@ -17,7 +15,8 @@ export interface ChunkRequest {
   readonly bytes: Uint8Array | ReadableStream<Uint8Array>;
   /** Byte count of a streamed body. */
   readonly length: number;
-  readonly checksum: ChecksumAlgorithm | null;
+  /** The `Upload-Checksum` value, computed beforehand; `null` for none. */
+  readonly checksum: string | null;
   /** Sent as `Upload-Length` when a deferred length becomes known. */
   readonly declareLength?: number;
   readonly signal?: AbortSignal;
@@ -47,13 +46,7 @@ export async function sendChunk(
     "Content-Type": OFFSET_OCTET_STREAM,
     "Upload-Offset": String(chunk.offset),
   };
-  // A streamed body is never held in memory, so no digest can precede it.
-  if (chunk.checksum && chunk.bytes instanceof Uint8Array) {
-    headers["Upload-Checksum"] = await checksumHeader(
-      chunk.checksum,
-      chunk.bytes,
-    );
-  }
+  if (chunk.checksum !== null) headers["Upload-Checksum"] = chunk.checksum;
   if (chunk.declareLength !== undefined) {
     headers["Upload-Length"] = String(chunk.declareLength);
   }

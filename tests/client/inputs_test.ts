@@ -94,7 +94,7 @@ describe("chunkSize Infinity on a seekable input", () => {
 });
 
 describe("a file that changes during an upload", () => {
-  test("a file that shrinks ends in a clear error, nothing past it is sent", async () => {
+  test("a file that shrinks ends in a clear error; the server holds an exact prefix", async () => {
     await using server = await startTusServer();
     await using file = await tempFile(64 * KIB);
     const client = new TusClient(server.url, {
@@ -109,7 +109,11 @@ describe("a file that changes during an upload", () => {
       assert.match(error.message, /size changed from 65536 to 20480/);
       return true;
     });
-    assert.equal(server.uploadOf(uploader.url ?? "")?.offset, 16 * KIB);
+    // The chunk read ahead before the truncation may have gone out; what
+    // the server holds is still an exact prefix of the file as it was.
+    const stored = server.bytesOf(uploader.url ?? "") ?? new Uint8Array();
+    assert.ok(stored.length === 16 * KIB || stored.length === 32 * KIB);
+    assert.equal(sha256(stored), sha256(file.bytes.subarray(0, stored.length)));
     await uploader.close();
   });
 

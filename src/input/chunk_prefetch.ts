@@ -1,0 +1,68 @@
+/**
+ * Reading and hashing the next chunk while the current one is on the wire:
+ * hashing in series with sending caps a fast link, so the two overlap.
+ * At most one chunk is prepared ahead, so memory stays at two chunks.
+ *
+ * @module
+ */
+import {
+  type ChecksumAlgorithm,
+  checksumHeader,
+} from "../protocol/checksum.ts";
+import type { ChunkSource } from "./chunk_source.ts";
+
+/** A chunk ready to send: its bytes and its `Upload-Checksum` value. */
+export interface PreparedChunk {
+  readonly bytes: Uint8Array;
+  readonly checksum: string | null;
+}
+
+/** Hands out prepared chunks, preparing the next one in the background. */
+export interface ChunkPrefetcher {
+  /**
+   * The chunk at `offset` of `length` bytes; then starts preparing the one
+   * after it (`nextLength` bytes, 0 for none).
+   */
+  take(
+    offset: number,
+    length: number,
+    nextLength: number,
+  ): Promise<PreparedChunk>;
+}
+
+/**
+ * A prefetcher over `source`. Only seekable sources may read ahead: a
+ * stream must keep its current chunk for a retry, so it reads in turn.
+ */
+export function chunkPrefetcher(
+  source: ChunkSource,
+  algorithm: ChecksumAlgorithm | null,
+  readAhead: boolean,
+): ChunkPrefetcher {
+  let ahead:
+    | { offset: number; length: number; chunk: Promise<PreparedChunk> }
+    | null = null;
+
+  async function prepare(
+    offset: number,
+    length: number,
+  ): Promise<PreparedChunk> {
+    const bytes = await source.read(offset, length);
+    const checksum = algorithm ? await checksumHeader(algorithm, bytes) : null;
+    return { bytes, checksum };
+  }
+
+  return {
+    take(offset, length, nextLength) {
+      const hit = ahead?.offset === offset && ahead.length === length;
+      const chunk = hit && ahead ? ahead.chunk : prepare(offset, length);
+      ahead = null;
+      if (readAhead && nextLength > 0) {
+        const next = chunk.then(() => prepare(offset + length, nextLength));
+        next.catch(() => {}); // surfaces when taken, if ever
+        ahead = { offset: offset + length, length: nextLength, chunk: next };
+      }
+      return chunk;
+    },
+  };
+}
