@@ -39,6 +39,12 @@ export {
   type TusClientOptions,
 } from "./src/options.ts";
 export type { UploadInput } from "./src/input/upload_input.ts";
+export type { ChunkSource } from "./src/input/chunk_source.ts";
+export type {
+  ChunkPrefetcher,
+  PreparedChunk,
+} from "./src/input/chunk_prefetch.ts";
+export type { Transport } from "./src/http/transport.ts";
 export type { ChecksumAlgorithm } from "./src/protocol/checksum.ts";
 export type {
   AfterResponseHook,
@@ -66,9 +72,11 @@ export type {
   PartProgress,
 } from "./machines/parallel_types.ts";
 export type {
+  ShouldRetry,
   StatsData,
   UploadContext,
   UploadEvent,
   UploadMachineInput,
   UploadMode,
+  UploadOutput,
 } from "./machines/upload_types.ts";

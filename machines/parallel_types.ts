@@ -17,7 +17,9 @@ import type {
 
 /** Everything a parallel upload needs. */
 export interface ParallelMachineInput {
+  /** How requests are sent. */
   readonly transport: Transport;
+  /** The creation endpoint. */
   readonly endpoint: string;
   /** Encoded `Upload-Metadata`, sent with the final upload. */
   readonly metadata: string | null;
@@ -27,6 +29,7 @@ export interface ParallelMachineInput {
   readonly size: number;
   /** Where the final URL is remembered under `fingerprint`. */
   readonly urlStorage: UrlStorage | null;
+  /** The content's fingerprint: the final URL's key in `urlStorage`. */
   readonly fingerprint: string | null;
   /** A final upload URL remembered from an earlier run. */
   readonly url: string | null;
@@ -34,10 +37,15 @@ export interface ParallelMachineInput {
 
 /** What the parent knows of one part, from the part's own snapshots. */
 export interface PartProgress {
+  /** The part's upload URL, once created. */
   readonly url: string | null;
+  /** The part machine's state name. */
   readonly state: string;
+  /** The server holds the whole part. */
   readonly done: boolean;
+  /** Why the part failed, if it did. */
   readonly error: TusCommunicationError | null;
+  /** The part's counters. */
   readonly stats: StatsData;
 }
 

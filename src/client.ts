@@ -118,6 +118,8 @@ export class TusClient {
   #serverInfo: Promise<ServerInfo> | null = null;
 
   /**
+   * Checks the URL and options; no request is sent until a method is called.
+   *
    * @param url The creation endpoint.
    * @param options Client-wide options.
    * @throws {TypeError} or {RangeError} for a bad URL or option.

@@ -39,6 +39,8 @@ export class TusCommunicationError extends Error {
   readonly retryAfterMs: number | null;
 
   /**
+   * Creates the error.
+   *
    * @param message What failed, in the form "Cannot <action>: <what happened>".
    * @param details Status code, response body and cause.
    */
@@ -68,6 +70,8 @@ export class TusCommunicationError extends Error {
  */
 export class TusUploadFailed extends TusCommunicationError {
   /**
+   * Creates the error.
+   *
    * @param message What failed, in the form "Cannot <action>: <what happened>".
    * @param details Status code, response body and cause.
    */

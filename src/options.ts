@@ -66,7 +66,20 @@ export interface TusClientOptions {
 }
 
 /** Defaults of every {@linkcode TusClientOptions} field that has one. */
-export const DEFAULTS = Object.freeze({
+export const DEFAULTS: Readonly<{
+  chunkSize: number;
+  checksum: boolean;
+  verifyTlsCert: boolean;
+  metadataEncoding: string;
+  storeUrl: boolean;
+  maxRetries: number;
+  retryDelay: number;
+  timeout: number;
+  parallelUploads: number;
+  uploadDataDuringCreation: boolean;
+  requestId: boolean;
+  overridePatchMethod: boolean;
+}> = Object.freeze({
   chunkSize: 1_048_576,
   checksum: true,
   verifyTlsCert: true,

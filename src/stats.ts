@@ -41,6 +41,8 @@ export class UploadStats {
   readonly endTime: number | null;
 
   /**
+   * Builds a frozen snapshot.
+   *
    * @param data The counters; missing ones are 0 (`startTime`: now).
    */
   constructor(data: Partial<StatsData> = {}) {

@@ -34,7 +34,9 @@ export interface Transport {
   readonly requestId: boolean;
   /** Sends PATCH as POST with `X-HTTP-Method-Override: PATCH`. */
   readonly overridePatchMethod: boolean;
+  /** Last word on every request. */
   readonly onBeforeRequest?: BeforeRequestHook;
+  /** Sees every response. */
   readonly onAfterResponse?: AfterResponseHook;
 }
 

@@ -13,7 +13,9 @@ import type { ChunkSource } from "./chunk_source.ts";
 
 /** A chunk ready to send: its bytes and its `Upload-Checksum` value. */
 export interface PreparedChunk {
+  /** The chunk's bytes. */
   readonly bytes: Uint8Array;
+  /** Its `Upload-Checksum` value, or `null` for none. */
   readonly checksum: string | null;
 }
 
