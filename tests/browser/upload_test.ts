@@ -1,0 +1,247 @@
+/**
+ * tusflow in a real browser: Debian's headless Chromium, driven by
+ * playwright-core, loads a page served on loopback that uploads a `File`
+ * (set through `<input type=file>`) to the Hono tus server on another origin
+ * (CORS), showing its progress. The page is reloaded mid-upload; after the
+ * reload the same file is chosen again and the upload resumes where the
+ * server stopped. The stored bytes must equal the file's.
+ *
+ * Chromium is `/usr/bin/chromium` (or `TUSFLOW_CHROMIUM`); `.ci/install-chromium.sh`
+ * installs it. A missing Chromium fails the test, unless
+ * `TUSFLOW_SKIP_BROWSER_IF_MISSING=1`. The screenshot goes to
+ * `$TMPDIR/tusflow-browser/` (or `TUSFLOW_SCREENSHOT_DIR`).
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { after, before, describe, test } from "node:test";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { startTusServer, type TusServer } from "../../src/testing/mod.ts";
+import { randomBytes, sha256 } from "../_helpers.ts";
+import { type BrowserBundle, bundleForBrowser, repoRoot } from "./_bundle.ts";
+
+const CHROMIUM = process.env.TUSFLOW_CHROMIUM ?? "/usr/bin/chromium";
+const MAY_SKIP = process.env.TUSFLOW_SKIP_BROWSER_IF_MISSING === "1";
+const MISSING = !existsSync(CHROMIUM);
+const SKIP = MISSING && MAY_SKIP &&
+  `no Chromium at ${CHROMIUM} (TUSFLOW_SKIP_BROWSER_IF_MISSING=1)`;
+if (SKIP) console.log(`skipping the browser test: ${SKIP}`);
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-quic",
+];
+const HERE = new URL(".", import.meta.url);
+const SCREENSHOTS = process.env.TUSFLOW_SCREENSHOT_DIR ??
+  join(tmpdir(), "tusflow-browser");
+const PROBE_NOISE =
+  /^(Access to script at 'node:crypto' .* blocked by CORS policy|Failed to load resource: net::ERR_FAILED$)/;
+const SIZE = 3 * 1024 * 1024 + 123; // 13 PATCHes of 256 KiB
+const CHUNK = 256 * 1024;
+
+interface PageServer {
+  readonly origin: string;
+  close(): Promise<void>;
+}
+
+/** Serves the page, its script and the bundle on a loopback port. */
+async function servePage(bundle: string): Promise<PageServer> {
+  const files: Record<string, [string, string]> = {
+    "/": [await readFile(new URL("page.html", HERE), "utf8"), "text/html"],
+    "/page.js": [
+      await readFile(new URL("page.js", HERE), "utf8"),
+      "text/javascript",
+    ],
+    "/tusflow.js": [bundle, "text/javascript"],
+    "/favicon.ico": ["", "image/x-icon"],
+  }; // deno-fmt-ignore
+  const server = createServer((request, response) => {
+    const file = files[new URL(request.url ?? "/", "http://x").pathname];
+    response.writeHead(file ? 200 : 404, {
+      "Content-Type": `${file?.[1] ?? "text/plain"}; charset=utf-8`,
+      "Cache-Control": "no-store",
+    });
+    response.end(file?.[0] ?? "not found");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The page's `data-*` state, once `predicate` holds for it. */
+async function waitForState(
+  page: Page,
+  predicate: string,
+  timeout = 20_000,
+): Promise<Record<string, string>> {
+  await page.waitForFunction(
+    `(() => { const d = document.body.dataset; return ${predicate}; })()`,
+    undefined,
+    { timeout, polling: 20 },
+  );
+  return await page.evaluate("({ ...document.body.dataset })") as Record<
+    string,
+    string
+  >;
+}
+
+/** What the bundle's `node:*` stubs recorded (see `_bundle.ts`). */
+async function nodeBuiltinsUsed(page: Page): Promise<string[]> {
+  return await page.evaluate("globalThis.__tusflowNodeBuiltins ?? []");
+}
+
+describe("tusflow in headless Chromium", { skip: SKIP }, () => {
+  let bundle: BrowserBundle;
+  let profile: string;
+  let context: BrowserContext;
+
+  before(async () => {
+    assert.ok(
+      !MISSING,
+      `Cannot run the browser test: no Chromium at ${CHROMIUM}; run .ci/install-chromium.sh, or set TUSFLOW_SKIP_BROWSER_IF_MISSING=1 to skip`,
+    );
+    bundle = await bundleForBrowser(repoRoot(import.meta.url));
+    profile = await mkdtemp(join(tmpdir(), "tusflow-chromium-"));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: ARGS,
+      headless: true,
+    });
+  });
+  after(async () => {
+    await context?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+  });
+
+  for (const mode of ["storeUrl", "manual"] as const) {
+    test(`uploads a File, is reloaded mid-upload and resumes (${mode})`, async () => {
+      await using tus = await startTusServer();
+      // A page server per test: its own origin, so its own localStorage.
+      const pageServer = await servePage(bundle.code);
+      const page = await context.newPage();
+      try {
+        const problems: string[] = [];
+        page.on("pageerror", (error) => problems.push(error.message));
+        page.on("console", (message) => {
+          if (message.type() === "error") problems.push(message.text());
+        });
+        await runScenario(page, tus, mode, `${pageServer.origin}/`, problems);
+      } finally {
+        await page.close();
+        await pageServer.close();
+      }
+    });
+  }
+
+  async function runScenario(
+    page: Page,
+    tus: TusServer,
+    mode: string,
+    origin: string,
+    problems: string[],
+  ): Promise<void> {
+    const bytes = randomBytes(SIZE, 23);
+    // A file on disk: Chromium reads it itself (a buffer would cross the
+    // DevTools protocol as base64, seconds for a few MiB).
+    const file = join(profile, `browser-upload-${mode}.bin`);
+    await writeFile(file, bytes);
+    const query = new URLSearchParams({
+      endpoint: tus.url,
+      mode,
+      chunkSize: String(CHUNK),
+    });
+    const pageUrl = `${origin}?${query}`;
+
+    // First visit: the upload starts, slowed down, and the page is reloaded
+    // part-way, as a person closing the tab would.
+    const slow = tus.faults.latency(60, { method: "PATCH" });
+    await page.goto(pageUrl);
+    await waitForState(page, `d.state === "ready"`);
+    await page.setInputFiles("#file", file);
+    const before = await waitForState(
+      page,
+      `Number(d.uploaded) >= ${SIZE / 4}`,
+    );
+    assert.equal(before.total, String(SIZE));
+    assert.deepEqual(await nodeBuiltinsUsed(page), [], "before the reload");
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({
+      path: join(SCREENSHOTS, `resumed-upload-${mode}-before-reload.png`),
+    });
+    await page.reload();
+    slow();
+    const stored = await page.textContent("#stored");
+    assert.ok(
+      stored?.startsWith(tus.url),
+      `the URL survived the reload: ${stored}`,
+    );
+    const held = tus.uploads()[0]?.offset ?? 0;
+    assert.ok(held > 0 && held < SIZE, `the server holds part of it (${held})`);
+
+    // Second visit: the same file again; the upload resumes.
+    const resumedAt = tus.requests.length;
+    await page.setInputFiles("#file", file);
+    const done = await waitForState(
+      page,
+      `d.state === "done" || d.state === "failed"`,
+    );
+    assert.equal(done.state, "done", await page.textContent("#status") ?? "");
+    await page.waitForFunction(
+      `document.querySelector("progress")?.value === 100`,
+    );
+
+    const uploads = tus.uploads();
+    assert.equal(uploads.length, 1, "one upload was created, then resumed");
+    assert.equal(done.url, uploads[0]?.url);
+    assert.equal(
+      Number(done.resumedFrom) > 0,
+      true,
+      "resumed from a held offset",
+    );
+    assert.equal(sha256(tus.bytesOf(done.url ?? "")), sha256(bytes));
+    const after = tus.requests.slice(resumedAt);
+    assert.ok(!after.some((r) => r.method === "POST"), "no second creation");
+    const firstPatch = after.find((r) => r.method === "PATCH");
+    assert.ok(
+      Number(firstPatch?.headers["upload-offset"]) > 0,
+      "no byte sent twice from 0",
+    );
+    assert.equal(await page.textContent("#percent"), "100%");
+
+    // No node:* module was used on the File path.
+    assert.deepEqual(
+      await nodeBuiltinsUsed(page),
+      [],
+      `node builtins used in the browser (bundle stubs ${
+        bundle.stubbed.join(", ")
+      })`,
+    );
+    // sha256.ts probes `import("node:crypto")` before its pure fallback;
+    // Chromium logs that refused import as an error: expected, not a fault.
+    const unexpected = problems.filter((text) => !PROBE_NOISE.test(text));
+    assert.deepEqual(unexpected, [], "no page errors");
+
+    const shot = join(SCREENSHOTS, `resumed-upload-${mode}.png`);
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`screenshot: ${shot}`);
+  }
+});
