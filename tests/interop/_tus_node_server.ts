@@ -75,7 +75,9 @@ export class TusNodeServer implements AsyncDisposable {
     TusNodeServer
   > {
     const directory = await mkdtemp(join(tmpdir(), "tusflow-interop-"));
-    const args = [SCRIPT, "--dir", directory];
+    // --cleanup: the server removes the directory as it exits, even when
+    // this process is killed before close() (its stdin then closes).
+    const args = [SCRIPT, "--dir", directory, "--cleanup"];
     if (options.maxSize !== undefined) {
       args.push("--max-size", String(options.maxSize));
     }

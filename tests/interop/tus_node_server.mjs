@@ -2,7 +2,8 @@
 // separate process: `node tests/interop/tus_node_server.mjs [options]`.
 //
 // Options: --dir <path> (FileStore directory; default: a fresh temp dir,
-// removed on exit), --max-size <bytes> (Tus-Max-Size), --expiration <ms>
+// removed on exit), --cleanup (remove --dir on exit too, so a killed test
+// run leaves nothing behind), --max-size <bytes> (Tus-Max-Size), --expiration <ms>
 // (the store's expiration period: POST and PATCH answers then carry
 // Upload-Expires, and an older upload answers 410).
 //
@@ -26,12 +27,13 @@ import { Server } from "@tus/server";
 const { values } = parseArgs({
   options: {
     dir: { type: "string" },
+    cleanup: { type: "boolean" },
     "max-size": { type: "string" },
     expiration: { type: "string" },
   },
 });
 
-const ownDirectory = values.dir === undefined;
+const removeOnExit = values.dir === undefined || values.cleanup === true;
 const directory = values.dir ??
   mkdtempSync(join(tmpdir(), "tusflow-tus-node-server-"));
 
@@ -49,7 +51,7 @@ const tus = new Server({
 
 // "exit" also runs after an uncaught error, so an own temp dir never stays.
 process.on("exit", () => {
-  if (ownDirectory) rmSync(directory, { recursive: true, force: true });
+  if (removeOnExit) rmSync(directory, { recursive: true, force: true });
 });
 const shutdown = (code) => process.exit(code);
 
