@@ -173,7 +173,7 @@ describe("tusflow in headless Chromium", { skip: SKIP }, () => {
 
     // First visit: the upload starts, slowed down, and the page is reloaded
     // part-way, as a person closing the tab would.
-    const slow = tus.faults.latency(60, { method: "PATCH" });
+    const slow = tus.faults.latency(200, { method: "PATCH" });
     await page.goto(pageUrl);
     await waitForState(page, `d.state === "ready"`);
     await page.setInputFiles("#file", file);
