@@ -14,7 +14,8 @@
  *   changed there: that is a clear error.
  * - Browsers always verify: a clear error.
  *
- * Everything runtime-specific is loaded lazily, so this module loads anywhere.
+ * Everything runtime-specific is loaded lazily and without an import
+ * statement, so this module loads anywhere and bundles for browsers as is.
  *
  * @module
  */
@@ -128,15 +129,37 @@ function denoInsecureFetch(base: typeof fetch): typeof fetch {
       "Cannot use verifyTlsCert: false with an injected fetch on Deno: Deno's fetch verifies certificates unless the process runs with --unsafely-ignore-certificate-errors; trust the certificate instead with fetch: (input, init) => fetch(input, { ...init, client: Deno.createHttpClient({ caCerts: [pem] }) }) and leave verifyTlsCert true",
     );
   }
-  let agent: Promise<HttpsAgent> | undefined;
+  let agent: HttpsAgent | undefined;
   return (async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
     if (new URL(request.url).protocol !== "https:") return await base(request);
-    agent ??= import("node:https").then((https) =>
-      new https.Agent({ keepAlive: true, rejectUnauthorized: false })
-    );
-    return await fetchOverHttps(request, await agent);
+    agent ??= new (nodeHttps().Agent)({
+      keepAlive: true,
+      rejectUnauthorized: false,
+    });
+    return await fetchOverHttps(request, agent);
   }) as typeof fetch;
+}
+
+type NodeHttps = typeof import("node:https");
+
+/**
+ * `node:https` through `process.getBuiltinModule` (Deno 2, Node >= 20.16,
+ * Bun): no import statement, so browser bundlers never meet `node:https`.
+ */
+function nodeHttps(): NodeHttps {
+  const process = (globalThis as {
+    process?: { getBuiltinModule?: (id: string) => unknown };
+  }).process;
+  const https = process?.getBuiltinModule?.("node:https") as
+    | NodeHttps
+    | undefined;
+  if (!https) {
+    throw new Error(
+      "Cannot use verifyTlsCert: false: this runtime has no node:https",
+    );
+  }
+  return https;
 }
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -145,7 +168,7 @@ async function fetchOverHttps(
   request: Request,
   agent: HttpsAgent,
 ): Promise<Response> {
-  const https = await import("node:https");
+  const https = nodeHttps();
   const signal = request.signal;
   signal.throwIfAborted();
   const headers: Record<string, string> = {};
