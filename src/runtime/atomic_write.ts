@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { open, rename, unlink } from "node:fs/promises";
-import process from "node:process";
+import type * as Fs from "node:fs/promises";
+import type * as Process from "node:process";
+import { builtin } from "./builtin.ts";
 
 /**
  * Replaces the content of `path` with `text` in one step.
@@ -32,7 +33,9 @@ export async function writeFileAtomic(
   path: string,
   text: string,
 ): Promise<void> {
-  const tempPath = `${path}.${process.pid}-${crypto.randomUUID()}.tmp`;
+  const { open, rename, unlink } = builtin<typeof Fs>("node:fs/promises");
+  const { pid } = builtin<typeof Process>("node:process");
+  const tempPath = `${path}.${pid}-${crypto.randomUUID()}.tmp`;
   try {
     const handle = await open(tempPath, "wx");
     try {

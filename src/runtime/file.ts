@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { open } from "node:fs/promises";
+import type * as Fs from "node:fs/promises";
+import { builtin } from "./builtin.ts";
 
 /** An open file that reads byte ranges without loading the whole file. */
 export interface RangeFile {
@@ -27,7 +28,7 @@ export interface RangeFile {
 export async function openRangeFile(path: string): Promise<RangeFile> {
   let handle;
   try {
-    handle = await open(path, "r");
+    handle = await builtin<typeof Fs>("node:fs/promises").open(path, "r");
   } catch (error) {
     throw new Error(`Cannot open file ${path}: ${describeFsError(error)}`, {
       cause: error,

@@ -11,9 +11,13 @@
  *
  * @module
  */
-import { open, readFile, stat, unlink } from "node:fs/promises";
-import { hostname } from "node:os";
-import process from "node:process";
+import type * as Fs from "node:fs/promises";
+import type * as Os from "node:os";
+import type * as Process from "node:process";
+import { builtin } from "./builtin.ts";
+
+const fs = () => builtin<typeof Fs>("node:fs/promises");
+const process = () => builtin<typeof Process>("node:process");
 
 /** How long a caller waits for the lock by default, in ms. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 15_000;
@@ -98,7 +102,7 @@ async function acquire(
   timeoutMs: number,
   staleMs: number,
 ): Promise<string> {
-  const token = `${process.pid}-${Date.now()}-${crypto.randomUUID()}`;
+  const token = `${process().pid}-${Date.now()}-${crypto.randomUUID()}`;
   const deadline = Date.now() + timeoutMs;
   let delayMs = 2;
   while (true) {
@@ -131,7 +135,7 @@ async function acquire(
 async function tryCreate(lockPath: string, token: string): Promise<boolean> {
   let handle;
   try {
-    handle = await open(lockPath, "wx");
+    handle = await fs().open(lockPath, "wx");
   } catch (error) {
     if (codeOf(error) === "EEXIST") return false;
     throw new Error(`Cannot lock ${lockPath}: ${describe(error)}`, {
@@ -139,7 +143,7 @@ async function tryCreate(lockPath: string, token: string): Promise<boolean> {
     });
   }
   const owner: LockOwner = {
-    pid: process.pid,
+    pid: process().pid,
     hostname: localHostname(),
     createdAt: Date.now(),
     token,
@@ -149,7 +153,7 @@ async function tryCreate(lockPath: string, token: string): Promise<boolean> {
     await handle.close();
   } catch (error) {
     await handle.close().catch(() => {});
-    await unlink(lockPath).catch(() => {});
+    await fs().unlink(lockPath).catch(() => {});
     throw new Error(`Cannot lock ${lockPath}: ${describe(error)}`, {
       cause: error,
     });
@@ -163,8 +167,8 @@ async function inspect(lockPath: string, staleMs: number): Promise<Inspection> {
   let text: string;
   let modifiedAt: number;
   try {
-    text = await readFile(lockPath, "utf8");
-    modifiedAt = (await stat(lockPath)).mtimeMs;
+    text = await fs().readFile(lockPath, "utf8");
+    modifiedAt = (await fs().stat(lockPath)).mtimeMs;
   } catch (error) {
     if (codeOf(error) === "ENOENT") return "gone";
     throw new Error(`Cannot lock ${lockPath}: ${describe(error)}`, {
@@ -179,7 +183,7 @@ async function inspect(lockPath: string, staleMs: number): Promise<Inspection> {
   const holder = owner ? `process ${owner.pid}` : "another process";
   if (ageMs > staleMs) return { stale: true, holder };
   if (!owner || !sameHost(owner)) return { stale: false, holder };
-  if (owner.pid === process.pid) {
+  if (owner.pid === process().pid) {
     return { stale: !held.has(owner.token), holder };
   }
   return { stale: isDead(owner.pid), holder };
@@ -189,14 +193,14 @@ async function breakStale(lockPath: string, staleMs: number): Promise<void> {
   const breakPath = `${lockPath}.break`;
   let handle;
   try {
-    handle = await open(breakPath, "wx");
+    handle = await fs().open(breakPath, "wx");
   } catch (error) {
     if (codeOf(error) !== "EEXIST") throw error;
     // Another waiter is breaking the lock; a breaker that died mid-way
     // leaves this file behind, so an old one is removed.
-    const info = await stat(breakPath).catch(() => null);
+    const info = await fs().stat(breakPath).catch(() => null);
     if (info && Date.now() - info.mtimeMs > staleMs) {
-      await unlink(breakPath).catch(() => {});
+      await fs().unlink(breakPath).catch(() => {});
     } else {
       await sleep(1);
     }
@@ -207,18 +211,18 @@ async function breakStale(lockPath: string, staleMs: number): Promise<void> {
     // Check again: the lock seen stale may have been replaced meanwhile.
     const seen = await inspect(lockPath, staleMs);
     if (seen !== "gone" && seen.stale) {
-      await unlink(lockPath).catch(ignoreMissing);
+      await fs().unlink(lockPath).catch(ignoreMissing);
     }
   } finally {
-    await unlink(breakPath).catch(ignoreMissing);
+    await fs().unlink(breakPath).catch(ignoreMissing);
   }
 }
 
 async function release(lockPath: string, token: string): Promise<void> {
-  const text = await readFile(lockPath, "utf8").catch(() => null);
+  const text = await fs().readFile(lockPath, "utf8").catch(() => null);
   // Someone judged the lock stale and took it over: it is theirs now.
   if (text === null || parseOwner(text)?.token !== token) return;
-  await unlink(lockPath).catch(ignoreMissing);
+  await fs().unlink(lockPath).catch(ignoreMissing);
 }
 
 function parseOwner(text: string): LockOwner | null {
@@ -246,7 +250,7 @@ let cachedHostname: string | null | undefined;
 function localHostname(): string | null {
   if (cachedHostname === undefined) {
     try {
-      cachedHostname = hostname();
+      cachedHostname = builtin<typeof Os>("node:os").hostname();
     } catch {
       // Deno without --allow-sys.
       cachedHostname = null;
@@ -265,7 +269,7 @@ function sameHost(owner: LockOwner): boolean {
 function isDead(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return true;
   try {
-    process.kill(pid, 0);
+    process().kill(pid, 0);
     return false;
   } catch (error) {
     // EPERM: alive, owned by another user. Anything else (Deno without

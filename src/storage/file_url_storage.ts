@@ -4,8 +4,12 @@
  *
  * @module
  */
-import { mkdir, readFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import type * as Fs from "node:fs/promises";
+import type * as Path from "node:path";
+import { builtin } from "../runtime/builtin.ts";
+
+const fs = () => builtin<typeof Fs>("node:fs/promises");
+const path = () => builtin<typeof Path>("node:path");
 import { writeFileAtomic } from "../runtime/atomic_write.ts";
 import {
   DEFAULT_LOCK_STALE_MS,
@@ -148,7 +152,7 @@ export class FileUrlStorage implements UrlStorage {
 
   async #update(change: (urls: Map<string, string>) => boolean): Promise<void> {
     try {
-      await mkdir(dirname(this.#absolutePath), { recursive: true });
+      await fs().mkdir(path().dirname(this.#absolutePath), { recursive: true });
     } catch (error) {
       throw new Error(
         `Cannot write ${this.path}: cannot create its directory (${
@@ -168,7 +172,7 @@ export class FileUrlStorage implements UrlStorage {
   async #read(): Promise<Map<string, string>> {
     let text: string;
     try {
-      text = await readFile(this.#absolutePath, "utf8");
+      text = await fs().readFile(this.#absolutePath, "utf8");
     } catch (error) {
       if ((error as { code?: string })?.code === "ENOENT") return new Map();
       throw new Error(
@@ -208,13 +212,13 @@ export class FileUrlStorage implements UrlStorage {
   }
 }
 
-function absolute(path: string): string {
+function absolute(file: string): string {
   try {
-    return resolve(path);
+    return path().resolve(file);
   } catch {
-    // Deno without read permission cannot see the working directory; the
-    // file operations will report that.
-    return path;
+    // Deno without read permission cannot see the working directory (and a
+    // browser has no paths at all); the file operations will report that.
+    return file;
   }
 }
 
