@@ -525,7 +525,7 @@ async function main(): Promise<void> {
     },
     files: ["esm", "cjs", "types"],
     sideEffects: false,
-    engines: { node: ">=20" },
+    engines: { node: ">=20.16" },
     dependencies,
   };
   await writeFile(
