@@ -13,10 +13,17 @@ import {
   fromPromise,
   setup,
 } from "xstate";
+import {
+  errorOf,
+  forgetUrl,
+  outputOf,
+  rememberUrl,
+  type StorageInput,
+  storageInputOf,
+} from "./shared_actors.ts";
 import { createFinalUpload } from "../src/http/concatenate.ts";
 import { readUpload, type UploadState } from "../src/http/read_upload.ts";
 import type { Transport } from "../src/http/transport.ts";
-import type { UrlStorage } from "../src/storage/url_storage.ts";
 import {
   allPartsDone,
   failedPart,
@@ -54,13 +61,6 @@ export interface OpenFinalInput {
   readonly url: string;
 }
 
-/** Input of the parallel machine's URL-storage actors. */
-export interface ParallelStorageInput {
-  readonly storage: UrlStorage;
-  readonly fingerprint: string;
-  readonly url: string;
-}
-
 function finalInput({ context }: Args): FinalInput {
   return {
     transport: context.transport,
@@ -74,23 +74,8 @@ function openFinalInput({ context }: Args): OpenFinalInput {
   return { transport: context.transport, url: context.url ?? "" };
 }
 
-function storageInput({ context }: Args): ParallelStorageInput {
-  if (!context.urlStorage || context.fingerprint === null) {
-    throw new Error("Parallel machine invariant broken: no URL storage");
-  }
-  return {
-    storage: context.urlStorage,
-    fingerprint: context.fingerprint,
-    url: context.url ?? "",
-  };
-}
-
-function outputOf<T>({ event }: { event: { output: T } }): { output: T } {
-  return { output: event.output };
-}
-
-function errorOf({ event }: { event: { error: unknown } }): { error: unknown } {
-  return { error: event.error };
+function storageInput({ context }: Args): StorageInput {
+  return storageInputOf(context);
 }
 
 function reasonOf({ event }: { event: ParallelEvent }): { reason: unknown } {
@@ -119,12 +104,8 @@ export const parallelMachineDefinition = setup({
       ({ input, signal }) =>
         createFinalUpload(input.transport, { ...input, signal }),
     ),
-    rememberUrl: fromPromise<void, ParallelStorageInput>(
-      ({ input }) => input.storage.setUrl(input.fingerprint, input.url),
-    ),
-    forgetUrl: fromPromise<void, ParallelStorageInput>(
-      ({ input }) => input.storage.removeUrl(input.fingerprint),
-    ),
+    rememberUrl,
+    forgetUrl,
   },
   guards: {
     hasUrl: ({ context }) => context.url !== null,

@@ -7,6 +7,14 @@
  */
 import { type AnyStateMachine, assign, fromPromise, setup } from "xstate";
 import {
+  errorOf,
+  forgetUrl,
+  outputOf,
+  rememberUrl,
+  type StorageInput,
+  storageInputOf,
+} from "./shared_actors.ts";
+import {
   type ChunkInput,
   type CreationInput,
   type CreationResult,
@@ -15,7 +23,6 @@ import {
   runCreation,
   runOffsetRead,
 } from "../src/http/actors.ts";
-import type { UrlStorage } from "../src/storage/url_storage.ts";
 import type { UploadState } from "../src/http/read_upload.ts";
 import type { ChunkResult } from "../src/http/send_chunk.ts";
 import {
@@ -60,22 +67,8 @@ function creationInput({ context }: Args): CreationInput {
   };
 }
 
-/** Input of the URL-storage actors. */
-export interface StorageInput {
-  readonly storage: UrlStorage;
-  readonly fingerprint: string;
-  readonly url: string;
-}
-
 function storageInput({ context }: Args): StorageInput {
-  if (!context.urlStorage || context.fingerprint === null) {
-    throw new Error("Upload machine invariant broken: no URL storage");
-  }
-  return {
-    storage: context.urlStorage,
-    fingerprint: context.fingerprint,
-    url: context.url ?? "",
-  };
+  return storageInputOf(context);
 }
 
 function offsetInput({ context }: Args): OffsetInput {
@@ -99,14 +92,6 @@ function chunkInput({ context }: Args): ChunkInput {
       context.source.stream !== undefined,
     lengthDeferred: context.lengthDeferred,
   };
-}
-
-function outputOf<T>({ event }: { event: { output: T } }): { output: T } {
-  return { output: event.output };
-}
-
-function errorOf({ event }: { event: { error: unknown } }): { error: unknown } {
-  return { error: event.error };
 }
 
 function stopAtOf({ event }: { event: UploadEvent }): { stopAt: number } {
@@ -148,12 +133,8 @@ export const uploadMachineDefinition = setup({
     createUpload: fromPromise<CreationResult, CreationInput>(
       ({ input, signal }) => runCreation(input, signal),
     ),
-    rememberUrl: fromPromise<void, StorageInput>(
-      ({ input }) => input.storage.setUrl(input.fingerprint, input.url),
-    ),
-    forgetUrl: fromPromise<void, StorageInput>(
-      ({ input }) => input.storage.removeUrl(input.fingerprint),
-    ),
+    rememberUrl,
+    forgetUrl,
     readOffset: fromPromise<UploadState, OffsetInput>(
       ({ input, signal }) => runOffsetRead(input, signal),
     ),

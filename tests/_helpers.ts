@@ -85,3 +85,18 @@ export async function timed<T>(
     return { ms: performance.now() - start, error };
   }
 }
+
+/** A stream yielding `bytes` in pieces of `piece` bytes, pulled on demand. */
+export function streamOf(
+  bytes: Uint8Array,
+  piece = 7000,
+): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at + piece));
+      at += piece;
+    },
+  });
+}

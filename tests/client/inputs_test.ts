@@ -3,21 +3,15 @@ import { appendFile, truncate } from "node:fs/promises";
 import { describe, test } from "node:test";
 import { TusClient, TusUploadFailed } from "../../mod.ts";
 import { startTusServer } from "../../src/testing/mod.ts";
-import { randomBytes, requestsOf, sha256, tempFile } from "../_helpers.ts";
+import {
+  randomBytes,
+  requestsOf,
+  sha256,
+  streamOf,
+  tempFile,
+} from "../_helpers.ts";
 
 const KIB = 1024;
-
-/** A stream yielding `bytes` in pieces of `piece` bytes. */
-function streamOf(bytes: Uint8Array, piece = 7000): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, at + piece));
-      at += piece;
-    },
-  });
-}
 
 describe("ReadableStream input", () => {
   test("creates with Upload-Defer-Length and declares Upload-Length on the last PATCH", async () => {

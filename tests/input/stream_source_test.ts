@@ -1,21 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { streamSource } from "../../src/input/stream_source.ts";
-import { randomBytes } from "../_helpers.ts";
-
-function streamOf(
-  bytes: Uint8Array,
-  piece: number,
-): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, at + piece));
-      at += piece;
-    },
-  });
-}
+import { randomBytes, streamOf } from "../_helpers.ts";
 
 describe("streamSource()", () => {
   test("re-reads the current chunk, learns its size at the end", async () => {
