@@ -91,7 +91,9 @@ for (let round = 0; round < rounds; round++) {
 }
 const baseline = best["raw fetch, 1 MiB PATCHes (baseline)"] ?? 1;
 const runtime = "Deno" in globalThis
-  ? `deno ${(globalThis as { Deno?: { version: { deno: string } } }).Deno?.version.deno}`
+  ? `deno ${
+    (globalThis as { Deno?: { version: { deno: string } } }).Deno?.version.deno
+  }`
   : "Bun" in globalThis
   ? `bun ${(globalThis as { Bun?: { version: string } }).Bun?.version}`
   : `node ${process.version}`;
