@@ -22,14 +22,16 @@ import { checkSource } from "./source.ts";
 import type { UploadStats } from "./stats.ts";
 import {
   checkStopAt,
-  machineInput,
   Uploader,
   type UploaderOptions,
 } from "./uploader.ts";
-import { TusCommunicationError } from "./errors.ts";
 import { openChunkSource } from "./input/chunk_source.ts";
-import { sliceSource, splitRanges } from "./input/slice_source.ts";
-import { runParallelUpload } from "./parallel_upload.ts";
+import {
+  checkParallelServer,
+  checkParallelSource,
+  parallelInput,
+  runParallelUpload,
+} from "./parallel_upload.ts";
 import { Fingerprint, type Fingerprinter } from "./fingerprint.ts";
 import { FileUrlStorage } from "./storage/file_url_storage.ts";
 import type { UrlStorage } from "./storage/url_storage.ts";
@@ -208,63 +210,23 @@ export class TusClient {
     options: UploadFileOptions,
     uploaderOptions: UploaderOptions,
   ): Promise<string> {
-    if (options.fileStream instanceof ReadableStream) {
-      throw new TypeError(
-        "Cannot upload a ReadableStream in parallel: parts need random access (use parallelUploads: 1)",
-      );
-    }
-    if (options.stopAt !== undefined) {
-      throw new TypeError(
-        "Cannot use stopAt with parallelUploads: parts run side by side",
-      );
-    }
+    checkParallelSource(options);
     const info = await this.#serverCapabilities(options.signal);
-    if (!info.extensions.includes("concatenation")) {
-      throw new TusCommunicationError(
-        `Cannot upload in parallel: the server does not support the concatenation extension (it lists: ${
-          info.extensions.join(", ") || "none"
-        })`,
-      );
-    }
+    checkParallelServer(info);
     const remembered = await this.#remembered(options);
     const source = await openChunkSource(options);
     try {
-      const size = source.size ?? 0;
-      const ranges = splitRanges(size, this.#options.parallelUploads ?? 1);
-      const withData = info.extensions.includes("creation-with-upload") &&
-        (this.#options.uploadDataDuringCreation ?? false);
-      const parts = await Promise.all(ranges.map(async ([start, end], i) => {
-        const key = remembered.fingerprint === undefined
-          ? undefined
-          : `${remembered.fingerprint}::part-${i + 1}-of-${ranges.length}`;
-        const storedUrl = key === undefined
-          ? null
-          : await remembered.urlStorage?.getUrl(key);
-        return machineInput(
-          {
-            ...uploaderOptions,
-            encodedMetadata: null,
-            url: storedUrl ?? undefined,
-            urlStorage: remembered.urlStorage,
-            fingerprint: key,
-            creationHeaders: { "Upload-Concat": "partial" },
-            uploadDataDuringCreation: withData,
-          },
-          sliceSource(source, start, end),
-          this.#transport,
-          true,
-        );
-      }));
-      return await runParallelUpload({
+      const input = await parallelInput({
+        source,
+        count: this.#options.parallelUploads ?? 1,
+        uploaderOptions,
         transport: this.#transport,
         endpoint: this.url,
-        metadata: uploaderOptions.encodedMetadata ?? null,
-        parts,
-        size,
-        urlStorage: remembered.urlStorage ?? null,
-        fingerprint: remembered.fingerprint ?? null,
-        url: remembered.url ?? null,
-      }, {
+        remembered,
+        withData: info.extensions.includes("creation-with-upload") &&
+          (this.#options.uploadDataDuringCreation ?? false),
+      });
+      return await runParallelUpload(input, {
         onProgress: options.onProgress,
         signal: options.signal,
         inspect: this.#options.inspect,
