@@ -523,6 +523,7 @@ async function main(): Promise<void> {
         ]),
       ),
     },
+    bin: { tusflow: "./esm/cli.js" }, // src/cli/mod.ts: shebang + main when run
     files: ["esm", "cjs", "types"],
     sideEffects: false,
     engines: { node: ">=20.16" },

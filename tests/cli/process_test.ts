@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, test } from "node:test";
+import { startTusServer } from "../../src/testing/mod.ts";
+import { requestsOf, sha256, tempFile } from "../_helpers.ts";
+import {
+  cliCommand,
+  runCli,
+  RUNTIME,
+  spawnCli,
+  waitUntil,
+} from "./_cli_helpers.ts";
+
+describe(`tusflow as a ${RUNTIME} process`, () => {
+  test("upload sends a file to the server, progress on stderr, URL on stdout", async () => {
+    await using server = await startTusServer();
+    await using file = await tempFile(300_000, "photo.jpg");
+    const run = await spawnCli([
+      "upload",
+      file.path,
+      "--endpoint",
+      server.url,
+      "--chunk-size",
+      "64K",
+      "--metadata",
+      "album=summer",
+    ]).exited;
+    assert.equal(run.code, 0, run.stderr);
+    const url = run.stdout.trim();
+    assert.equal(run.stdout, `${url}\n`);
+    assert.equal(sha256(server.bytesOf(url)), sha256(file.bytes));
+    assert.deepEqual(server.uploadOf(url)?.metadata, {
+      album: "summer",
+      filename: "photo.jpg",
+    });
+    assert.equal(run.stderr.match(/^progress /gm)?.length, 5);
+  });
+
+  test("Ctrl-C mid-upload exits 130 with the URL; resume in a new process finishes it", async () => {
+    await using server = await startTusServer();
+    await using file = await tempFile(64 * 1024);
+    const stopDelay = server.faults.latency(40, { method: "PATCH" });
+    const first = spawnCli([
+      "upload",
+      file.path,
+      "--endpoint",
+      server.url,
+      "--chunk-size",
+      "4096",
+    ]);
+    await waitUntil(() => requestsOf(server.requests, "PATCH").length >= 3);
+    first.kill("SIGINT");
+    const interrupted = await first.exited;
+    assert.equal(interrupted.code, 130, interrupted.stderr);
+    const [upload] = server.uploads();
+    assert.ok(upload, "the upload was created");
+    assert.equal(interrupted.stdout, `${upload.url}\n`);
+    assert.match(interrupted.stderr, /Resume with: tusflow resume /);
+    assert.ok(
+      upload.offset > 0 && upload.offset < 64 * 1024,
+      `offset ${upload.offset}`,
+    );
+    stopDelay();
+
+    const second = await spawnCli([
+      "resume",
+      file.path,
+      "--url",
+      upload.url,
+      "--chunk-size",
+      "16K",
+    ]).exited;
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stdout, `${upload.url}\n`);
+    assert.equal(sha256(server.bytesOf(upload.url)), sha256(file.bytes));
+    assert.equal(requestsOf(server.requests, "POST").length, 1);
+  });
+
+  test("the program starts with a node shebang (the npm bin on Node)", () => {
+    const program = cliCommand().at(-1)!;
+    const text = readFileSync(program, "utf8");
+    assert.ok(text.startsWith("#!/usr/bin/env node\n"), program);
+  });
+
+  test("bad arguments exit 2 without a request", async () => {
+    await using server = await startTusServer();
+    const run = await spawnCli([
+      "upload",
+      "nothing.bin",
+      "--endpoint",
+      server.url,
+      "--parallel",
+      "x",
+    ]).exited;
+    assert.equal(run.code, 2);
+    assert.match(
+      run.stderr,
+      /^Cannot run upload: --parallel must be a whole number/,
+    );
+    assert.equal(server.requests.length, 0);
+  });
+
+  test("serve prints its endpoint, takes uploads, and stops on SIGTERM", async () => {
+    const serve = spawnCli(["serve", "--port", "0"]);
+    try {
+      const endpoint = await serve.firstLine;
+      assert.match(endpoint, /^http:\/\/127\.0\.0\.1:\d+\/files\/$/);
+      await using file = await tempFile(20_000);
+      const run = await runCli(["upload", file.path, "--endpoint", endpoint]);
+      assert.equal(run.code, 0, run.stderr);
+      const info = await runCli(["info", run.stdout.trim()]);
+      assert.equal(JSON.parse(info.stdout).complete, true);
+      const started = Date.now();
+      serve.kill("SIGTERM");
+      const exited = await serve.exited;
+      assert.equal(exited.code, 0, exited.stderr);
+      assert.ok(Date.now() - started < 5000, "bounded shutdown");
+      assert.match(
+        exited.stderr,
+        /listening at http[\s\S]*Stopping the server/,
+      );
+    } finally {
+      serve.kill("SIGKILL");
+    }
+  });
+});
