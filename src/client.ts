@@ -20,11 +20,7 @@ import {
 import { assertValidMetadata, encodeMetadata } from "./protocol/metadata.ts";
 import { checkSource } from "./source.ts";
 import type { UploadStats } from "./stats.ts";
-import {
-  checkStopAt,
-  Uploader,
-  type UploaderOptions,
-} from "./uploader.ts";
+import { checkStopAt, Uploader, type UploaderOptions } from "./uploader.ts";
 import { openChunkSource } from "./input/chunk_source.ts";
 import {
   checkParallelServer,
