@@ -50,6 +50,12 @@ export interface CutOptions {
    * `Upload-Checksum` that can no longer be verified. @default {true}
    */
   keep?: boolean;
+  /**
+   * Answer `204` with the short `Upload-Offset` instead of dropping the
+   * connection: a server that took fewer bytes than were sent. The rest of
+   * the body is read and thrown away. @default {false}
+   */
+  answer?: boolean;
 }
 
 /** A failure to answer instead of handling a request. */
@@ -63,6 +69,7 @@ export interface Failure {
 export interface Cut {
   readonly afterBytes: number;
   readonly keep: boolean;
+  readonly answer: boolean;
 }
 
 interface Rule<T> {
@@ -138,13 +145,13 @@ export class Faults {
    * @throws {RangeError} For a negative `afterBytes` or a bad count.
    */
   cutNextPatch(options: CutOptions): void {
-    const { afterBytes, keep = true } = options;
+    const { afterBytes, keep = true, answer = false } = options;
     if (!Number.isSafeInteger(afterBytes) || afterBytes < 0) {
       throw new RangeError(
         "Cannot add fault: afterBytes must be a non-negative integer",
       );
     }
-    add(this, "cuts", "PATCH", options.count, { afterBytes, keep });
+    add(this, "cuts", "PATCH", options.count, { afterBytes, keep, answer });
   }
 
   /**

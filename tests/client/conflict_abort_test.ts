@@ -69,6 +69,25 @@ describe("409 Conflict", () => {
   });
 });
 
+describe("a server that takes fewer bytes than sent", () => {
+  test("the next PATCH starts at the server's Upload-Offset", async () => {
+    await using server = await startTusServer();
+    server.faults.cutNextPatch({ afterBytes: 5000, answer: true });
+    const client = new TusClient(server.url, options);
+    const uploader = await client.createUploader({ fileStream: bytes });
+    const url = await uploader.upload();
+    assert.equal(sha256(server.bytesOf(url)), sha256(bytes));
+    assert.deepEqual(
+      requestsOf(server.requests, "PATCH").map((p) =>
+        p.headers["upload-offset"]
+      ),
+      ["0", "5000", "21384", "37768"],
+    );
+    assert.equal(uploader.stats.chunksRetried, 0);
+    await uploader.close();
+  });
+});
+
 describe("abort", () => {
   test("an abort during a retry wait rejects within 100 ms and leaves the upload resumable", async () => {
     await using server = await startTusServer();

@@ -32,7 +32,8 @@ const ACTION = "patch upload";
  * the length or `Tus-Max-Size`), then stores the body as it arrives and
  * answers `204` with the new `Upload-Offset`. A body longer than the bytes
  * left, or one whose `Upload-Checksum` differs (460), leaves nothing stored.
- * A pending cut fault drops the connection instead of answering.
+ * A pending cut fault drops the connection instead of answering, or with
+ * `answer` stores only the bytes before the cut and answers with that offset.
  */
 export async function handlePatch(
   state: TusState,
@@ -59,7 +60,11 @@ export async function handlePatch(
   if (kept && length !== null && upload.length === null) {
     state.store.setLength(id, length);
   }
-  if (cut) return drop(tus);
+  if (cut?.answer && outcome !== "lost") {
+    await tus.body.drain();
+  } else if (cut) {
+    return drop(tus);
+  }
   if (outcome === "overflow") {
     return fail(
       413,
