@@ -244,10 +244,15 @@ export class Uploader {
     return new UploadStats(this.#context()?.stats);
   }
 
-  /** The machine's active state, dotted when nested (`"conflict.head"`). */
+  /**
+   * The machine's active state, dotted when nested (`"conflict.head"`);
+   * `"unopened"` before {@linkcode Uploader.open}, `"closed"` once
+   * {@linkcode Uploader.close} stopped an unfinished upload.
+   */
   get state(): string {
     const snapshot = this.#snapshot();
-    return snapshot ? stateName(snapshot.value) : "closed";
+    if (!snapshot) return "unopened";
+    return snapshot.status === "stopped" ? "closed" : stateName(snapshot.value);
   }
 
   /** Releases the file handle and stops the machine; safe to call twice. */

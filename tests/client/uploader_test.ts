@@ -88,6 +88,17 @@ describe("createUploader() and uploadChunk()", () => {
     assert.deepEqual(server.bytesOf(url), bytes);
   });
 
+  test("state reads unopened before open() and closed after close() mid-upload", async () => {
+    await using server = await startTusServer();
+    const { url } = await partialUpload(server, 10);
+    const up = new Uploader({ url, fileStream: bytes });
+    assert.equal(up.state, "unopened");
+    await up.open();
+    assert.equal(up.state, "ready");
+    await up.close();
+    assert.equal(up.state, "closed");
+  });
+
   test("upload() after uploadChunk() stops at stopAt, then sends the rest", async () => {
     await using server = await startTusServer();
     const client = clientFor(server, { chunkSize: 10 });
