@@ -323,9 +323,15 @@ describe("Uploader close()", () => {
       await using up = await client.createUploader({ filePath: file.path });
       await up.uploadChunk();
       const handles = openHandlesTo(file.path);
-      if (handles !== null) assert.equal(handles, 1);
+      // At least ours; a descriptor the runtime's writeFile has not closed
+      // yet may still be listed under load.
+      if (handles !== null) assert.ok(handles >= 1, `${handles} handles`);
     }
-    const handles = openHandlesTo(file.path);
+    let handles = openHandlesTo(file.path);
+    for (let i = 0; i < 50 && handles !== null && handles > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      handles = openHandlesTo(file.path);
+    }
     if (handles !== null) assert.equal(handles, 0);
   });
 
