@@ -374,6 +374,16 @@ async function main(): Promise<number> {
         ? "Node leg OK"
         : `Node leg FAILED (node exited ${result.code})`,
     );
+    // The plain closing line CI reads: "node: N passed, N failed, N skipped".
+    const count = (name: string) =>
+      Number(
+        result.text.match(new RegExp(`^ℹ ${name} (\\d+)$`, "m"))?.[1] ?? 0,
+      );
+    console.log(
+      `node: ${count("pass")} passed, ${count("fail")} failed, ${
+        count("skipped")
+      } skipped`,
+    );
     return result.code;
   } finally {
     if (args.includes("--keep")) console.log(`kept ${out}`);
