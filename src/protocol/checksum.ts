@@ -3,6 +3,8 @@
  *
  * @module
  */
+import type * as NodeCrypto from "node:crypto";
+import { optionalBuiltin } from "../runtime/builtin.ts";
 import { bytesToBase64 } from "./metadata.ts";
 
 /** Algorithms the client can send in `Upload-Checksum`. */
@@ -21,6 +23,13 @@ export async function checksumHeader(
   algorithm: ChecksumAlgorithm,
   bytes: Uint8Array,
 ): Promise<string> {
+  // node:crypto hashes about 1.5x faster than WebCrypto (1.6 against
+  // 1.1 GB/s on Deno, Bun and Node alike); browsers use WebCrypto.
+  const nodeCrypto = optionalBuiltin<typeof NodeCrypto>("node:crypto");
+  if (nodeCrypto) {
+    const hash = nodeCrypto.createHash(algorithm).update(bytes);
+    return `${algorithm} ${hash.digest("base64")}`;
+  }
   const digest = await crypto.subtle.digest(
     WEB_CRYPTO_NAMES[algorithm],
     bytes as Uint8Array<ArrayBuffer>,
