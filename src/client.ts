@@ -20,7 +20,12 @@ import {
 import { assertValidMetadata, encodeMetadata } from "./protocol/metadata.ts";
 import { checkSource } from "./source.ts";
 import type { UploadStats } from "./stats.ts";
-import { checkStopAt, Uploader, type UploaderOptions } from "./uploader.ts";
+import {
+  checkStopAt,
+  checkUploaderOptions,
+  Uploader,
+  type UploaderOptions,
+} from "./uploader.ts";
 import { openChunkSource } from "./input/chunk_source.ts";
 import {
   checkParallelServer,
@@ -166,7 +171,7 @@ export class TusClient {
     const metadata = this.#metadataFor(options);
     const place = { endpoint: this.url, encodedMetadata: metadata };
     const uploaderOptions = this.#uploaderOptions(options, place);
-    new Uploader(uploaderOptions); // checks every option before any I/O
+    checkUploaderOptions(uploaderOptions);
     if ((this.#options.parallelUploads ?? 1) > 1) {
       return await this.#uploadInParallel(options, uploaderOptions);
     }

@@ -111,32 +111,8 @@ export class Uploader {
    * @throws {TypeError} or {RangeError} for bad options.
    */
   constructor(options: UploaderOptions) {
-    checkSource(options);
-    if (options.url === undefined && options.endpoint === undefined) {
-      throw new TypeError("Cannot create uploader: give url (or endpoint)");
-    }
-    for (
-      const [name, value] of [["url", options.url], [
-        "endpoint",
-        options.endpoint,
-      ]]
-    ) {
-      if (value !== undefined && !URL.canParse(value)) {
-        throw new TypeError(
-          `Cannot create uploader: ${name} is not an absolute URL`,
-        );
-      }
-    }
-    const { chunkSize } = resolveUploadSettings(options, 0);
-    if (
-      chunkSize === Infinity && options.fileStream instanceof ReadableStream
-    ) {
-      throw new RangeError(
-        "Cannot upload a ReadableStream with chunkSize Infinity: a failed chunk must be re-sent, so a stream is sent in finite chunks",
-      );
-    }
+    checkUploaderOptions(options);
     const headers = options.headers ?? {};
-    checkHeaders(headers);
     this.#options = options;
     const settings = resolveRequestSettings(options);
     this.#transport = { ...settings, headers: () => headers };
@@ -365,6 +341,34 @@ export class Uploader {
       check(actor.getSnapshot());
     });
   }
+}
+
+/**
+ * Checks every option of an uploader before any I/O.
+ *
+ * @throws {TypeError} or {RangeError} naming the option.
+ */
+export function checkUploaderOptions(options: UploaderOptions): void {
+  checkSource(options);
+  if (options.url === undefined && options.endpoint === undefined) {
+    throw new TypeError("Cannot create uploader: give url (or endpoint)");
+  }
+  const places = [["url", options.url], ["endpoint", options.endpoint]];
+  for (const [name, value] of places) {
+    if (value !== undefined && !URL.canParse(value)) {
+      throw new TypeError(
+        `Cannot create uploader: ${name} is not an absolute URL`,
+      );
+    }
+  }
+  const { chunkSize } = resolveUploadSettings(options, 0);
+  if (chunkSize === Infinity && options.fileStream instanceof ReadableStream) {
+    throw new RangeError(
+      "Cannot upload a ReadableStream with chunkSize Infinity: a failed chunk must be re-sent, so a stream is sent in finite chunks",
+    );
+  }
+  checkHeaders(options.headers);
+  resolveRequestSettings(options);
 }
 
 /**
