@@ -30,16 +30,12 @@ import {
   initialParallelContext,
   partFailure,
   partId,
-  partIndexOf,
-  progressOf,
-  progressOfDone,
+  progressWith,
 } from "./parallel_logic.ts";
 import type {
   ParallelContext,
   ParallelEvent,
   ParallelMachineInput,
-  PartDoneEvent,
-  PartSnapshotEvent,
 } from "./parallel_types.ts";
 import { uploadMachineDefinition } from "./upload.ts";
 import { isGoneError, uploadFailure } from "./upload_logic.ts";
@@ -131,20 +127,9 @@ export const parallelMachineDefinition = setup({
     stopParts: enqueueActions(({ context, enqueue }) => {
       context.parts.forEach((_, index) => enqueue.stopChild(partId(index)));
     }),
-    storePartSnapshot: assign(({ context, event }) => {
-      const index = partIndexOf(event);
-      if (index < 0) return {};
-      const progress = [...context.progress];
-      progress[index] = progressOf(event as PartSnapshotEvent);
-      return { progress };
-    }),
-    storePartDone: assign(({ context, event }) => {
-      const index = partIndexOf(event);
-      if (index < 0) return {};
-      const progress = [...context.progress];
-      progress[index] = progressOfDone(event as PartDoneEvent);
-      return { progress };
-    }),
+    storePartProgress: assign(({ context, event }) => ({
+      progress: progressWith(context, event),
+    })),
     storeFinalUrl: assign((_, params: { output: string }) => ({
       url: params.output,
     })),
@@ -229,8 +214,8 @@ export const parallelMachineDefinition = setup({
         { guard: "allPartsDone", target: "concatenating" },
       ],
       on: {
-        "xstate.snapshot.*": { actions: "storePartSnapshot" },
-        "xstate.done.actor.*": { actions: "storePartDone" },
+        "xstate.snapshot.*": { actions: "storePartProgress" },
+        "xstate.done.actor.*": { actions: "storePartProgress" },
         "upload.abort": {
           target: "failed",
           actions: { type: "storeAbort", params: reasonOf },

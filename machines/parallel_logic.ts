@@ -73,6 +73,24 @@ export function progressOf(event: PartSnapshotEvent): PartProgress {
   };
 }
 
+/**
+ * The progress list with the part an `xstate.snapshot.*` or
+ * `xstate.done.actor.*` event speaks of brought up to date (unchanged for
+ * any other event).
+ */
+export function progressWith(
+  context: ParallelContext,
+  event: { type: string },
+): readonly PartProgress[] {
+  const index = partIndexOf(event);
+  if (index < 0) return context.progress;
+  const progress = [...context.progress];
+  progress[index] = event.type.startsWith("xstate.done.actor.")
+    ? progressOfDone(event as PartDoneEvent)
+    : progressOf(event as PartSnapshotEvent);
+  return progress;
+}
+
 /** Every part is on the server in full. */
 export function allPartsDone(context: ParallelContext): boolean {
   return context.progress.every((part) => part.done);
