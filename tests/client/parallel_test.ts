@@ -119,10 +119,23 @@ describe("parallelUploads", () => {
       urlStorage,
       maxRetries: 0,
     };
-    server.faults.failNext({ status: 400, method: "PATCH", count: 1 });
+    // Stop once 40 of 64 KiB are on the server: each part holds at most
+    // 32 KiB, so both parts exist and are remembered, and neither is done.
+    // (Stopping a part while its POST is in flight could orphan it, as any
+    // aborted creation can.)
+    const stop = new AbortController();
     await assert.rejects(
-      new TusClient(server.url, options).uploadFile({ fileStream: bytes }),
+      new TusClient(server.url, options).uploadFile({
+        fileStream: bytes,
+        signal: stop.signal,
+        onProgress: (stats) => {
+          if (stats.uploadedBytes >= 40 * KIB) stop.abort();
+        },
+      }),
       TusUploadFailed,
+    );
+    assert.ok(
+      server.uploads().some((u) => u.kind === "partial" && !u.complete),
     );
     const partsBefore = requestsOf(server.requests, "POST").length;
     const url = await new TusClient(server.url, options).uploadFile({
