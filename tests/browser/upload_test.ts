@@ -189,6 +189,9 @@ describe("tusflow in headless Chromium", { skip: SKIP }, () => {
     });
     await page.reload();
     slow();
+    // The page script awaits its bundle, so the load event can come before
+    // it has filled #stored: wait for the page to say it is ready.
+    await waitForState(page, `d.state === "ready"`);
     const stored = await page.textContent("#stored");
     assert.ok(
       stored?.startsWith(tus.url),
