@@ -44,12 +44,20 @@ export type {
   ChunkPrefetcher,
   PreparedChunk,
 } from "./src/input/chunk_prefetch.ts";
-export type { Transport } from "./src/http/transport.ts";
-export type { ChecksumAlgorithm } from "./src/protocol/checksum.ts";
 export type {
   AfterResponseHook,
   BeforeRequestHook,
+  Transport,
+  TusLogEvent,
+  TusLogger,
 } from "./src/http/transport.ts";
+export type {
+  ChecksumAlgorithm,
+  ChecksumChoice,
+} from "./src/protocol/checksum.ts";
+export type { ServerInfoCache } from "./src/http/server_info_cache.ts";
+export { formatLogEvent } from "./src/runtime/debug_log.ts";
+export { partStorageKey, storageKey } from "./src/storage/storage_key.ts";
 export type { UrlStorage } from "./src/storage/url_storage.ts";
 export { MemoryUrlStorage } from "./src/storage/memory_url_storage.ts";
 export {
@@ -69,14 +77,19 @@ export { uploadMachine } from "./machines/upload.ts";
 export { parallelUploadMachine } from "./machines/parallel.ts";
 export type {
   ParallelMachineInput,
+  PartPlan,
   PartProgress,
 } from "./machines/parallel_types.ts";
 export type {
+  FailedStep,
+  RecallPlan,
+  RetryEvent,
+  RetryListener,
   ShouldRetry,
   StatsData,
   UploadContext,
   UploadEvent,
   UploadMachineInput,
-  UploadMode,
   UploadOutput,
+  UrlListener,
 } from "./machines/upload_types.ts";

@@ -6,55 +6,68 @@
  *
  * @module
  */
-import {
-  type AnyStateMachine,
-  assign,
-  enqueueActions,
-  fromPromise,
-  setup,
-} from "xstate";
+import { type AnyStateMachine, assign, enqueueActions, setup } from "xstate";
 import {
   errorOf,
   forgetUrl,
   outputOf,
   rememberUrl,
   type StorageInput,
-  storageInputOf,
 } from "./shared_actors.ts";
-import { createFinalUpload } from "../src/http/concatenate.ts";
-import { readUpload, type UploadState } from "../src/http/read_upload.ts";
-import type { Transport } from "../src/http/transport.ts";
+import type { UploadState } from "../src/http/read_upload.ts";
 import {
   allPartsDone,
   failedPart,
   initialParallelContext,
   partFailure,
   partId,
+  planParts,
   progressWith,
 } from "./parallel_logic.ts";
+import {
+  concatenate,
+  type FinalInput,
+  openFinal,
+  type OpenFinalInput,
+  probeConcatenation,
+} from "./parallel_actors.ts";
 import type {
   ParallelContext,
   ParallelEvent,
   ParallelMachineInput,
 } from "./parallel_types.ts";
 import { uploadMachineDefinition } from "./upload.ts";
-import { isGoneError, uploadFailure } from "./upload_logic.ts";
+import {
+  type Negotiated,
+  type ProbeInput,
+  type Recalled,
+  type RecallInput,
+  recallUrl,
+} from "./upload_actors.ts";
+import { afterProbe, afterRecall } from "./upload_logic.ts";
+import { isGoneError } from "./retry_policy.ts";
+import { uploadFailure } from "./upload_failures.ts";
 import { TusUploadFailed } from "../src/errors.ts";
 
 type Args = { context: ParallelContext };
 
-/** Input of the `concatenate` actor. */
-export interface FinalInput {
-  readonly transport: Transport;
-  readonly endpoint: string;
-  readonly partUrls: readonly string[];
-  readonly metadata: string | null;
+function missing(what: string): never {
+  throw new Error(`Machine invariant broken: ${what}`);
 }
 
-/** Input of the `openFinal` actor. */
-export interface OpenFinalInput {
-  readonly transport: Transport;
-  readonly url: string;
+function recallInput({ context }: Args): RecallInput {
+  return {
+    plan: context.recall ?? missing("recalling without a recall plan"),
+    endpoint: context.endpoint,
+  };
+}
+
+function probeInput({ context }: Args): ProbeInput {
+  return {
+    serverInfo: context.serverInfo,
+    checksum: context.checksum,
+    wantsDataWithCreation: context.uploadDataDuringCreation,
+  };
 }
 
 function finalInput({ context }: Args): FinalInput {
@@ -71,17 +84,16 @@ function openFinalInput({ context }: Args): OpenFinalInput {
 }
 
 function storageInput({ context }: Args): StorageInput {
-  return storageInputOf(context);
+  return {
+    storage: context.recall?.storage ?? missing("storage without a plan"),
+    fingerprint: context.storageKey ?? missing("storage without a key"),
+    url: context.url ?? "",
+  };
 }
 
 function reasonOf({ event }: { event: ParallelEvent }): { reason: unknown } {
   return { reason: event.type === "upload.abort" ? event.reason : undefined };
 }
-
-const abortTransition = {
-  target: "#parallelUpload.failed",
-  actions: { type: "storeAbort", params: reasonOf },
-} as const;
 
 /** The parallel machine with its full types, for code inside tusflow. */
 export const parallelMachineDefinition = setup({
@@ -92,21 +104,20 @@ export const parallelMachineDefinition = setup({
     output: {} as { url: string },
   },
   actors: {
+    recallUrl,
+    probeConcatenation,
     uploadPart: uploadMachineDefinition,
-    openFinal: fromPromise<UploadState, OpenFinalInput>(
-      ({ input, signal }) => readUpload(input.transport, input.url, signal),
-    ),
-    concatenate: fromPromise<string, FinalInput>(
-      ({ input, signal }) =>
-        createFinalUpload(input.transport, { ...input, signal }),
-    ),
+    openFinal,
+    concatenate,
     rememberUrl,
     forgetUrl,
   },
   guards: {
+    needsProbe: ({ context }) => !context.probeDone,
+    needsRecall: ({ context }) => !context.recallDone,
     hasUrl: ({ context }) => context.url !== null,
     hasUrlStorage: ({ context }) =>
-      context.urlStorage !== null && context.fingerprint !== null,
+      context.recall !== null && context.storageKey !== null,
     isCompleteUpload: (_, params: { output: UploadState }) =>
       params.output.length !== null &&
       params.output.offset === params.output.length,
@@ -115,6 +126,23 @@ export const parallelMachineDefinition = setup({
     anyPartFailed: ({ context }) => failedPart(context) !== -1,
   },
   actions: {
+    storeNegotiated: assign((_, params: { output: Negotiated }) => {
+      const { checksumAlgorithm, sendWithCreation } = afterProbe(params.output);
+      return {
+        checksumAlgorithm: checksumAlgorithm ?? null,
+        withData: sendWithCreation ?? false,
+        probeDone: true,
+      };
+    }),
+    storeRecalled: assign((_, params: { output: Recalled }) => {
+      const { storageKey, url } = afterRecall(params.output);
+      return {
+        storageKey: storageKey ?? null,
+        url: url ?? null,
+        recallDone: true,
+      };
+    }),
+    planParts: assign(({ context }) => planParts(context)),
     spawnParts: enqueueActions(({ context, enqueue }) => {
       context.parts.forEach((input, index) => {
         enqueue.spawnChild("uploadPart", {
@@ -134,8 +162,8 @@ export const parallelMachineDefinition = setup({
       url: params.output,
     })),
     dropUrl: assign({ url: null }),
-    storeFailure: assign((_, params: { error: unknown }) => ({
-      error: uploadFailure(params.error, false),
+    storeFailure: assign(({ context }, params: { error: unknown }) => ({
+      error: uploadFailure(params.error, false, context.url),
     })),
     storePartFailure: assign(({ context }) => ({
       error: partFailure(context),
@@ -156,13 +184,55 @@ export const parallelMachineDefinition = setup({
   initial: "starting",
   context: ({ input }) => initialParallelContext(input),
   output: ({ context }) => ({ url: context.url ?? "" }),
+  on: {
+    "upload.abort": {
+      description: "Any state: stop every part at once",
+      target: ".failed",
+      actions: { type: "storeAbort", params: reasonOf },
+    },
+  },
   states: {
     starting: {
       description:
-        "A final URL remembered from an earlier run is checked first; else the parts start",
-      always: [{ guard: "hasUrl", target: "opening" }, {
-        target: "uploadingParts",
-      }],
+        "Ask the server for concatenation, look up a remembered final upload; check it, or start the parts",
+      always: [
+        { guard: "needsProbe", target: "probing" },
+        { guard: "needsRecall", target: "recalling" },
+        { guard: "hasUrl", target: "opening" },
+        { target: "uploadingParts" },
+      ],
+    },
+    probing: {
+      description:
+        "OPTIONS, once per client: concatenation is required; checksum and creation-with-upload are settled for every part",
+      invoke: {
+        src: "probeConcatenation",
+        input: probeInput,
+        onDone: {
+          target: "starting",
+          actions: { type: "storeNegotiated", params: outputOf<Negotiated> },
+        },
+        onError: {
+          target: "failed",
+          actions: { type: "storeFailure", params: errorOf },
+        },
+      },
+    },
+    recalling: {
+      description:
+        "Fingerprint the content and look up the final URL stored under <fingerprint>::<endpoint>",
+      invoke: {
+        src: "recallUrl",
+        input: recallInput,
+        onDone: {
+          target: "starting",
+          actions: { type: "storeRecalled", params: outputOf<Recalled> },
+        },
+        onError: {
+          target: "failed",
+          actions: { type: "storeFailure", params: errorOf },
+        },
+      },
     },
     opening: {
       description: "HEAD on the remembered final upload: complete means done",
@@ -184,7 +254,6 @@ export const parallelMachineDefinition = setup({
           },
         ],
       },
-      on: { "upload.abort": abortTransition },
     },
     forgetting: {
       description:
@@ -198,12 +267,11 @@ export const parallelMachineDefinition = setup({
           actions: { type: "storeFailure", params: errorOf },
         },
       },
-      on: { "upload.abort": abortTransition },
     },
     uploadingParts: {
       description:
         "One upload machine per byte range (Upload-Concat: partial), all at once; leaving this state stops every part still running, cancelling its request",
-      entry: "spawnParts",
+      entry: ["planParts", "spawnParts"],
       exit: "stopParts",
       always: [
         {
@@ -216,10 +284,6 @@ export const parallelMachineDefinition = setup({
       on: {
         "xstate.snapshot.*": { actions: "storePartProgress" },
         "xstate.done.actor.*": { actions: "storePartProgress" },
-        "upload.abort": {
-          target: "failed",
-          actions: { type: "storeAbort", params: reasonOf },
-        },
       },
     },
     concatenating: {
@@ -244,7 +308,6 @@ export const parallelMachineDefinition = setup({
           actions: { type: "storeFailure", params: errorOf },
         },
       },
-      on: { "upload.abort": abortTransition },
     },
     remembering: {
       description: "Store the final URL under the content's fingerprint",

@@ -13,7 +13,8 @@ import type {
   PartSnapshotEvent,
 } from "./parallel_types.ts";
 import { stateName } from "./state_name.ts";
-import type { StatsData } from "./upload_types.ts";
+import type { StatsData, UploadMachineInput } from "./upload_types.ts";
+import { partStorageKey } from "../src/storage/storage_key.ts";
 
 const PART_PREFIX = "part-";
 
@@ -45,20 +46,49 @@ export function initialParallelContext(
 ): ParallelContext {
   return {
     ...input,
-    progress: input.parts.map((part) => {
-      const start = initialContext(part);
-      return {
-        url: part.url,
-        state: "starting",
-        done: false,
-        error: null,
-        stats: start.stats,
-      };
-    }),
+    url: null,
+    storageKey: input.recall?.key ?? null,
+    recallDone: input.recall === null,
+    probeDone: false,
+    checksumAlgorithm: null,
+    withData: false,
+    parts: [],
+    progress: [],
     error: null,
     startTime: Date.now(),
     endTime: null,
   };
+}
+
+/**
+ * One machine input per part, each remembered under
+ * `<key>::part-<i>-of-<n>` when the whole has a key.
+ */
+export function planParts(context: ParallelContext): {
+  parts: UploadMachineInput[];
+  progress: PartProgress[];
+} {
+  const parts = Array.from(
+    { length: context.count },
+    (_, index) =>
+      context.partInput({
+        index,
+        count: context.count,
+        key: context.storageKey === null
+          ? null
+          : partStorageKey(context.storageKey, index, context.count),
+        checksum: context.checksumAlgorithm,
+        withData: context.withData,
+      }),
+  );
+  const progress = parts.map((part) => ({
+    url: part.url,
+    state: "starting",
+    done: false,
+    error: null,
+    stats: initialContext(part).stats,
+  }));
+  return { parts, progress };
 }
 
 /** What the parent keeps of a part's snapshot. */

@@ -6,14 +6,33 @@
  */
 import type { SnapshotFrom } from "xstate";
 import type { TusCommunicationError } from "../src/errors.ts";
+import type { ServerInfoCache } from "../src/http/server_info_cache.ts";
 import type { Transport } from "../src/http/transport.ts";
-import type { UrlStorage } from "../src/storage/url_storage.ts";
+import type {
+  ChecksumAlgorithm,
+  ChecksumChoice,
+} from "../src/protocol/checksum.ts";
 import type { uploadMachineDefinition } from "./upload.ts";
 import type {
+  RecallPlan,
   StatsData,
   UploadMachineInput,
   UploadOutput,
 } from "./upload_types.ts";
+
+/** What a part's upload machine is built from. */
+export interface PartPlan {
+  /** From 0. */
+  readonly index: number;
+  /** How many parts. */
+  readonly count: number;
+  /** The part's storage key, when the whole has one. */
+  readonly key: string | null;
+  /** The negotiated `Upload-Checksum` algorithm. */
+  readonly checksum: ChecksumAlgorithm | null;
+  /** The part's POST carries its first chunk. */
+  readonly withData: boolean;
+}
 
 /** Everything a parallel upload needs. */
 export interface ParallelMachineInput {
@@ -23,16 +42,20 @@ export interface ParallelMachineInput {
   readonly endpoint: string;
   /** Encoded `Upload-Metadata`, sent with the final upload. */
   readonly metadata: string | null;
-  /** One upload-machine input per part (`Upload-Concat: partial`). */
-  readonly parts: readonly UploadMachineInput[];
+  /** How many parts (fewer when there are fewer bytes). */
+  readonly count: number;
   /** Total size of all parts. */
   readonly size: number;
-  /** Where the final URL is remembered under `fingerprint`. */
-  readonly urlStorage: UrlStorage | null;
-  /** The content's fingerprint: the final URL's key in `urlStorage`. */
-  readonly fingerprint: string | null;
-  /** A final upload URL remembered from an earlier run. */
-  readonly url: string | null;
+  /** The checksum option, negotiated once for every part. */
+  readonly checksum: ChecksumChoice;
+  /** Parts send their first chunk with their POST when the server allows. */
+  readonly uploadDataDuringCreation: boolean;
+  /** The server's OPTIONS answer, cached per client. */
+  readonly serverInfo: ServerInfoCache;
+  /** Remember the final URL (and the parts') across processes; `null` for none. */
+  readonly recall: RecallPlan | null;
+  /** Builds the upload machine input of one part. */
+  readonly partInput: (plan: PartPlan) => UploadMachineInput;
 }
 
 /** What the parent knows of one part, from the part's own snapshots. */
@@ -51,6 +74,21 @@ export interface PartProgress {
 
 /** The parallel machine's context. */
 export interface ParallelContext extends ParallelMachineInput {
+  /** The final upload's URL, once recalled or created. */
+  readonly url: string | null;
+  /** The final upload's storage key, once computed. */
+  readonly storageKey: string | null;
+  /** `recalling` has run (or had nothing to do). */
+  readonly recallDone: boolean;
+  /** `probing` has run. */
+  readonly probeDone: boolean;
+  /** The negotiated `Upload-Checksum` algorithm. */
+  readonly checksumAlgorithm: ChecksumAlgorithm | null;
+  /** Parts send their first chunk with their POST. */
+  readonly withData: boolean;
+  /** The parts' machine inputs, once planned. */
+  readonly parts: readonly UploadMachineInput[];
+  /** What each part's snapshots showed (URLs included, for clean-up or resume). */
   readonly progress: readonly PartProgress[];
   readonly error: TusCommunicationError | null;
   /** ms since epoch. */

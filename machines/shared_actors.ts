@@ -17,33 +17,12 @@ export interface StorageInput {
   readonly url: string;
 }
 
-/**
- * The storage input of a machine context that has storage; calling it
- * without is a broken invariant (the guard `hasUrlStorage` comes first).
- */
-export function storageInputOf(
-  context: {
-    urlStorage: UrlStorage | null;
-    fingerprint: string | null;
-    url: string | null;
-  },
-): StorageInput {
-  if (!context.urlStorage || context.fingerprint === null) {
-    throw new Error("Machine invariant broken: URL storage used without one");
-  }
-  return {
-    storage: context.urlStorage,
-    fingerprint: context.fingerprint,
-    url: context.url ?? "",
-  };
-}
-
-/** Stores the URL under the fingerprint. */
+/** Stores the URL under the key. */
 export const rememberUrl = fromPromise<void, StorageInput>(
   ({ input }) => input.storage.setUrl(input.fingerprint, input.url),
 );
 
-/** Removes the URL stored under the fingerprint. */
+/** Removes the URL stored under the key. */
 export const forgetUrl = fromPromise<void, StorageInput>(
   ({ input }) => input.storage.removeUrl(input.fingerprint),
 );

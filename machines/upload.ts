@@ -1,98 +1,94 @@
 /**
  * The upload lifecycle as an XState v5 machine. Paste it into the Stately
  * visualizer to see what an upload does: every side effect is a named actor,
- * action, guard or delay given to `setup()`.
+ * action, guard or delay given to `setup()`, and every decision a plain
+ * function of `upload_logic.ts` or `retry_policy.ts`.
+ *
+ * The path of an upload: `starting` → `recalling` (fingerprint, stored URL)
+ * → `probing` (OPTIONS: checksum, creation-with-upload) → `opening` (HEAD
+ * of a known URL) or `creating` (POST) → `urlKnown` → `remembering` /
+ * `announcing` → `next` ⇄ `uploading` → `done`. A failure goes through
+ * `judging`: a 409 to `conflict` (HEAD, then seek), a retryable failure to
+ * `retrying` and then `conflict` (HEAD first, never a stale chunk), a 460
+ * to `retrying` and the same bytes again, another 4xx to `verifying` (one
+ * HEAD: done if the server holds every byte), anything else to `failed`.
+ * An abort reaches `failed` from any state.
  *
  * @module
  */
-import { type AnyStateMachine, assign, fromPromise, setup } from "xstate";
+import { type AnyStateMachine, assign, setup } from "xstate";
+import { forgetUrl, outputOf, rememberUrl } from "./shared_actors.ts";
 import {
-  errorOf,
-  forgetUrl,
-  outputOf,
-  rememberUrl,
-  type StorageInput,
-  storageInputOf,
-} from "./shared_actors.ts";
+  announceUrl,
+  createUpload,
+  type Negotiated,
+  probeServer,
+  readOffset,
+  type Recalled,
+  recallUrl,
+  sendChunk,
+} from "./upload_actors.ts";
 import {
-  type ChunkInput,
-  type CreationInput,
-  type CreationResult,
-  type OffsetInput,
-  runChunk,
-  runCreation,
-  runOffsetRead,
-} from "../src/http/actors.ts";
+  announceInput,
+  chunkInput,
+  creationInput,
+  offsetInput,
+  probeInput,
+  recallInput,
+  storageInput,
+} from "./upload_inputs.ts";
+import type { CreationResult } from "../src/http/actors.ts";
 import type { UploadState } from "../src/http/read_upload.ts";
 import type { ChunkResult } from "../src/http/send_chunk.ts";
 import {
-  abortFailure,
-  canRetry,
+  afterChunk,
+  afterCreation,
+  afterForgetting,
+  afterGivingUp,
+  afterProbe,
+  afterRecall,
+  afterRetryScheduled,
+  afterServerState,
   clampStopAt,
-  conflictFailure,
-  followingChunkLength,
   initialContext,
-  isAcceptedOffset,
   isComplete,
+  MAX_CONFLICTS,
+  oneChunkMore,
+  retryEventOf,
+  shouldPause,
+} from "./upload_logic.ts";
+import {
+  canRetry,
+  canRetryCreation,
+  isChecksumMismatch,
   isConflictError,
   isGoneError,
-  MAX_CONFLICTS,
-  nextChunkLength,
-  retryWait,
-  shouldPause,
-  statsAt,
-  uploadFailure,
-} from "./upload_logic.ts";
+  isRefusal,
+} from "./retry_policy.ts";
+import { abortFailure, conflictFailure } from "./upload_failures.ts";
 import type {
+  FailedStep,
   UploadContext,
   UploadEvent,
   UploadMachineInput,
   UploadOutput,
 } from "./upload_types.ts";
 
-type Args = { context: UploadContext };
+type FailureParams = { error: unknown; step: FailedStep };
 
-function creationInput({ context }: Args): CreationInput {
-  const first = context.uploadDataDuringCreation &&
-      Number.isFinite(context.chunkSize)
-    ? Math.min(context.chunkSize, context.size ?? Infinity)
-    : 0;
-  return {
-    transport: context.transport,
-    source: context.source,
-    endpoint: context.endpoint ?? "",
-    metadata: context.metadata,
-    headers: context.creationHeaders,
-    firstChunk: first,
-  };
+/** Params mapper: the error of a failed step, and which step it was. */
+function failureIn(step: FailedStep) {
+  return ({ event }: { event: { error: unknown } }): FailureParams => ({
+    error: event.error,
+    step,
+  });
 }
 
-function storageInput({ context }: Args): StorageInput {
-  return storageInputOf(context);
-}
-
-function offsetInput({ context }: Args): OffsetInput {
-  return {
-    transport: context.transport,
-    url: context.url ?? "",
-    size: context.size,
-  };
-}
-
-function chunkInput({ context }: Args): ChunkInput {
-  return {
-    transport: context.transport,
-    source: context.source,
-    url: context.url ?? "",
-    offset: context.offset,
-    length: nextChunkLength(context),
-    nextLength: followingChunkLength(context),
-    prefetcher: context.prefetcher,
-    streaming: context.chunkSize === Infinity &&
-      context.source.stream !== undefined,
-    lengthDeferred: context.lengthDeferred,
-  };
-}
+const preparationFailure = failureIn("prepare");
+const creationFailure = failureIn("create");
+const openingFailure = failureIn("open");
+const sendingFailure = failureIn("send");
+const syncFailure = failureIn("sync");
 
 function stopAtOf({ event }: { event: UploadEvent }): { stopAt: number } {
   return { stopAt: event.type === "upload.run" ? event.stopAt : Infinity };
@@ -102,14 +98,10 @@ function reasonOf({ event }: { event: UploadEvent }): { reason: unknown } {
   return { reason: event.type === "upload.abort" ? event.reason : undefined };
 }
 
-const abortTransition = {
-  target: "#upload.failed",
-  actions: { type: "storeAbort", params: reasonOf },
-} as const;
-
 /**
- * The upload machine. Its input is an {@linkcode UploadMachineInput}; an
- * `Uploader` drives it with `upload.run`, `upload.chunk` and `upload.abort`.
+ * The upload machine with its full types. Its input is an
+ * {@linkcode UploadMachineInput}; an `Uploader` drives it with
+ * `upload.run`, `upload.chunk` and `upload.abort`.
  *
  * @example Watching an upload's states
  * ```ts ignore
@@ -130,128 +122,87 @@ export const uploadMachineDefinition = setup({
     output: {} as UploadOutput,
   },
   actors: {
-    createUpload: fromPromise<CreationResult, CreationInput>(
-      ({ input, signal }) => runCreation(input, signal),
-    ),
+    recallUrl,
+    probeServer,
+    createUpload,
     rememberUrl,
+    announceUrl,
     forgetUrl,
-    readOffset: fromPromise<UploadState, OffsetInput>(
-      ({ input, signal }) => runOffsetRead(input, signal),
-    ),
-    sendChunk: fromPromise<ChunkResult, ChunkInput>(
-      ({ input, signal }) => runChunk(input, signal),
-    ),
+    readOffset,
+    sendChunk,
   },
   guards: {
+    needsRecall: ({ context }) => !context.recallDone,
+    needsProbe: ({ context }) => !context.probeDone,
     hasUrl: ({ context }) => context.url !== null,
-    hasUrlStorage: ({ context }) =>
-      context.urlStorage !== null && context.fingerprint !== null,
-    isStaleStoredUrl: ({ context }, params: { error: unknown }) =>
-      isGoneError(params.error) && context.urlStorage !== null &&
-      context.fingerprint !== null && context.endpoint !== null,
+    needsRemembering: ({ context }) =>
+      context.recall !== null && context.storageKey !== null &&
+      !context.urlStored,
+    needsAnnouncing: ({ context }) =>
+      context.onUploadUrlAvailable !== null && !context.announced,
     isComplete: ({ context }) => isComplete(context),
+    forgetsOnSuccess: ({ context }) =>
+      isComplete(context) && context.urlStored &&
+      context.recall?.removeOnSuccess === true,
     shouldPause: ({ context }) => shouldPause(context),
-    isAccepted: ({ context }, params: { output: ChunkResult }) =>
-      isAcceptedOffset(context, params.output),
-    isConflict: (_, params: { error: unknown }) =>
-      isConflictError(params.error),
-    canRetry: ({ context }, params: { error: unknown }) =>
-      canRetry(context, params.error),
-    tooManyConflicts: ({ context }) => context.conflicts >= MAX_CONFLICTS,
+    isOffsetDisputed: ({ context }) => context.offsetDisputed,
+    isStaleStoredUrl: ({ context }) =>
+      context.urlRecalled && context.failedStep !== "send" &&
+      isGoneError(context.failure),
+    isConflict: ({ context }) =>
+      context.failedStep === "send" && isConflictError(context.failure),
+    canRetry: ({ context }) =>
+      context.failedStep === "create"
+        ? canRetryCreation(context, context.failure)
+        : context.failedStep !== "prepare" &&
+          canRetry(context, context.failure),
+    isRefusedChunk: ({ context }) =>
+      context.failedStep === "send" && isRefusal(context.failure),
+    resendsSameBytes: ({ context }) => isChecksumMismatch(context.failure),
+    tooManyConflicts: ({ context }) =>
+      !isComplete(context) && context.conflicts >= MAX_CONFLICTS,
   },
   actions: {
-    requestStep: assign(({ context }) => ({
-      mode: "step" as const,
-      stopAt: clampStopAt(context),
-    })),
+    storeRecalled: assign((_, params: { output: Recalled }) =>
+      afterRecall(params.output)
+    ),
+    storeNegotiated: assign((_, params: { output: Negotiated }) =>
+      afterProbe(params.output)
+    ),
+    storeCreated: assign(({ context }, params: { output: CreationResult }) =>
+      afterCreation(context, params.output)
+    ),
+    markRemembered: assign({ urlStored: true }),
+    markAnnounced: assign({ announced: true }),
+    storeServerState: assign(({ context }, params: { output: UploadState }) =>
+      afterServerState(context, params.output)
+    ),
+    storeChunkAnswer: assign(({ context }, params: { output: ChunkResult }) =>
+      afterChunk(context, params.output)
+    ),
+    dropForgottenUrl: assign(({ context }) => afterForgetting(context)),
+    requestChunk: assign(({ context }) => ({ stopAt: oneChunkMore(context) })),
     requestRun: assign(({ context }, params: { stopAt: number }) => ({
-      mode: "run" as const,
       stopAt: clampStopAt(context, params.stopAt),
     })),
-    becomeIdle: assign({ mode: "idle" as const }),
-    storeCreated: assign(({ context }, params: { output: CreationResult }) => {
-      const { url, offset, length, sent } = params.output;
-      return {
-        url,
-        offset,
-        size: length ?? context.size,
-        lengthDeferred: length === null,
-        stats: {
-          ...statsAt(context.stats, offset),
-          totalBytes: length ?? context.stats.totalBytes,
-          chunksCompleted: context.stats.chunksCompleted + (sent > 0 ? 1 : 0),
-        },
-      };
-    }),
-    dropUrl: assign({ url: null }),
-    storeOpened: assign(({ context }, params: { output: UploadState }) => ({
-      offset: params.output.offset,
-      lengthDeferred: params.output.length === null,
-      stats: {
-        ...statsAt(context.stats, params.output.offset),
-        startOffset: context.stats.chunksCompleted === 0
-          ? params.output.offset
-          : context.stats.startOffset,
-      },
+    storeFailure: assign((_, params: FailureParams) => ({
+      failure: params.error,
+      failedStep: params.step,
     })),
-    storeServerOffset: assign(
-      ({ context }, params: { output: UploadState }) => ({
-        offset: params.output.offset,
-        conflicts: params.output.offset > context.offset
-          ? 0
-          : context.conflicts,
-        stats: statsAt(context.stats, params.output.offset),
-      }),
-    ),
-    storeChunkResult: assign(
-      ({ context }, params: { output: ChunkResult }) => {
-        const offset = params.output.serverOffset ?? context.offset;
-        const declared = params.output.declaredLength;
-        return {
-          offset,
-          size: declared ?? context.size,
-          lengthDeferred: declared === null && context.lengthDeferred,
-          attempt: 0,
-          conflicts: 0,
-          mode: context.mode === "step" ? "idle" as const : context.mode,
-          stats: {
-            ...statsAt(context.stats, offset),
-            totalBytes: declared ?? context.stats.totalBytes,
-            chunksCompleted: context.stats.chunksCompleted + 1,
-          },
-        };
-      },
-    ),
     countConflict: assign(({ context }) => ({
       conflicts: context.conflicts + 1,
     })),
-    scheduleRetry: assign(({ context }, params: { error: unknown }) => ({
-      attempt: context.attempt + 1,
-      retryWaitMs: retryWait(context.retryDelay, context.attempt, params.error),
-      stats: {
-        ...context.stats,
-        chunksRetried: context.stats.chunksRetried + 1,
-      },
-    })),
-    countFailedChunk: assign(({ context }) => ({
-      attempt: 0,
-      stats: { ...context.stats, chunksFailed: context.stats.chunksFailed + 1 },
-    })),
-    storeFailure: assign((_, params: { error: unknown }) => ({
-      error: uploadFailure(params.error, false),
-    })),
-    storeSendFailure: assign((_, params: { error: unknown }) => ({
-      error: uploadFailure(params.error, true),
-    })),
+    scheduleRetry: assign(({ context }) => afterRetryScheduled(context)),
+    notifyRetry: ({ context }) => context.onRetry?.(retryEventOf(context)),
+    giveUp: assign(({ context }) => afterGivingUp(context)),
     storeAbort: assign(({ context }, params: { reason: unknown }) => ({
       error: abortFailure(context, params.reason),
     })),
     storeConflictFailure: assign(({ context }) => ({
       error: conflictFailure(context),
     })),
-    clearFailure: assign({ error: null }),
+    clearFailure: assign({ failure: null, failedStep: null, error: null }),
     markFinished: assign(({ context }) => ({
-      mode: "idle" as const,
       stats: { ...context.stats, endTime: Date.now() },
     })),
   },
@@ -263,89 +214,145 @@ export const uploadMachineDefinition = setup({
   initial: "starting",
   context: ({ input }) => initialContext(input),
   output: ({ context }) => ({ url: context.url ?? "", stats: context.stats }),
+  on: {
+    "upload.abort": {
+      description:
+        "Any state: stop at once; leaving a state cancels its request or wait",
+      target: ".failed",
+      actions: { type: "storeAbort", params: reasonOf },
+    },
+  },
   states: {
     starting: {
-      description: "Resume an existing upload by its URL, or create a new one",
-      always: [{ guard: "hasUrl", target: "opening" }, { target: "creating" }],
+      description:
+        "Prepare what is missing: the stored URL, the server's options; then open a known upload or create one",
+      always: [
+        { guard: "needsRecall", target: "recalling" },
+        { guard: "needsProbe", target: "probing" },
+        { guard: "hasUrl", target: "opening" },
+        { target: "creating" },
+      ],
+    },
+    recalling: {
+      description:
+        "Fingerprint the content and look up the URL stored under <fingerprint>::<endpoint>",
+      invoke: {
+        src: "recallUrl",
+        input: recallInput,
+        onDone: {
+          target: "starting",
+          actions: { type: "storeRecalled", params: outputOf<Recalled> },
+        },
+        onError: {
+          target: "judging",
+          actions: { type: "storeFailure", params: preparationFailure },
+        },
+      },
+    },
+    probing: {
+      description:
+        "OPTIONS, once per client: which checksum to send and whether the POST may carry data",
+      invoke: {
+        src: "probeServer",
+        input: probeInput,
+        onDone: {
+          target: "starting",
+          actions: { type: "storeNegotiated", params: outputOf<Negotiated> },
+        },
+        onError: {
+          target: "judging",
+          actions: { type: "storeFailure", params: preparationFailure },
+        },
+      },
     },
     creating: {
       description:
-        "POST to the endpoint with Upload-Length and metadata; the answer's Location is the upload URL",
+        "POST to the endpoint with Upload-Length (or Upload-Defer-Length) and metadata, and the first chunk when negotiated",
       invoke: {
         src: "createUpload",
         input: creationInput,
-        onDone: [
-          {
-            guard: "hasUrlStorage",
-            target: "remembering",
-            actions: { type: "storeCreated", params: outputOf<CreationResult> },
-          },
-          {
-            target: "next",
-            actions: { type: "storeCreated", params: outputOf<CreationResult> },
-          },
-        ],
-        onError: {
-          target: "failed",
-          actions: { type: "storeFailure", params: errorOf },
+        onDone: {
+          target: "urlKnown",
+          actions: { type: "storeCreated", params: outputOf<CreationResult> },
         },
-      },
-      on: { "upload.abort": abortTransition },
-    },
-    remembering: {
-      description:
-        "Store the new upload URL under the content's fingerprint, to resume it from another process",
-      invoke: {
-        src: "rememberUrl",
-        input: storageInput,
-        onDone: { target: "next" },
         onError: {
-          target: "failed",
-          actions: { type: "storeFailure", params: errorOf },
-        },
-      },
-    },
-    forgetting: {
-      description:
-        "The stored URL answered 404 or 410: forget it, then create a new upload",
-      invoke: {
-        src: "forgetUrl",
-        input: storageInput,
-        onDone: { target: "creating", actions: "dropUrl" },
-        onError: {
-          target: "failed",
-          actions: { type: "storeFailure", params: errorOf },
+          target: "judging",
+          actions: { type: "storeFailure", params: creationFailure },
         },
       },
     },
     opening: {
       description:
-        "HEAD on the upload URL: read how many bytes the server already holds",
+        "HEAD on a given or stored URL: how many bytes the server holds, and the length it knows",
       invoke: {
         src: "readOffset",
         input: offsetInput,
         onDone: {
-          target: "next",
-          actions: { type: "storeOpened", params: outputOf<UploadState> },
+          target: "urlKnown",
+          actions: { type: "storeServerState", params: outputOf<UploadState> },
         },
-        onError: [
-          {
-            guard: { type: "isStaleStoredUrl", params: errorOf },
-            target: "forgetting",
-          },
-          {
-            target: "failed",
-            actions: { type: "storeFailure", params: errorOf },
-          },
-        ],
+        onError: {
+          target: "judging",
+          actions: { type: "storeFailure", params: openingFailure },
+        },
       },
-      on: { "upload.abort": abortTransition },
+    },
+    urlKnown: {
+      description:
+        "The upload has a URL: store it and tell onUploadUrlAvailable, before any PATCH",
+      always: [
+        { guard: "needsRemembering", target: "remembering" },
+        { guard: "needsAnnouncing", target: "announcing" },
+        { target: "next" },
+      ],
+    },
+    remembering: {
+      description:
+        "Store the new URL under <fingerprint>::<endpoint>, to resume it from another process",
+      invoke: {
+        src: "rememberUrl",
+        input: storageInput,
+        onDone: { target: "urlKnown", actions: "markRemembered" },
+        onError: {
+          target: "judging",
+          actions: { type: "storeFailure", params: preparationFailure },
+        },
+      },
+    },
+    announcing: {
+      description: "Tell onUploadUrlAvailable the URL, once per upload",
+      invoke: {
+        src: "announceUrl",
+        input: announceInput,
+        onDone: { target: "urlKnown", actions: "markAnnounced" },
+        onError: {
+          target: "judging",
+          actions: { type: "storeFailure", params: preparationFailure },
+        },
+      },
+    },
+    forgetting: {
+      description:
+        "Remove the stored URL: it answered 404/410 (then create anew), or the upload is complete and removeFingerprintOnSuccess asks for it",
+      invoke: {
+        src: "forgetUrl",
+        input: storageInput,
+        onDone: {
+          target: "starting",
+          actions: "dropForgottenUrl",
+          description: "A complete upload goes on to done from next",
+        },
+        onError: {
+          target: "judging",
+          actions: { type: "storeFailure", params: preparationFailure },
+        },
+      },
     },
     ready: {
       description:
-        "Resting: uploadChunk() asks for one chunk, upload() for all up to stopAt",
+        "Resting: uploadChunk() asks for one more chunk, upload() for everything up to stopAt",
       on: {
-        "upload.chunk": { target: "next", actions: "requestStep" },
+        "upload.chunk": { target: "next", actions: "requestChunk" },
         "upload.run": {
           target: "next",
           actions: { type: "requestRun", params: stopAtOf },
@@ -353,67 +360,73 @@ export const uploadMachineDefinition = setup({
       },
     },
     next: {
-      description: "Decide: finished, pause here, or send the next chunk",
+      description: "Decide: finished, pause at stopAt, or send the next chunk",
       always: [
+        { guard: "forgetsOnSuccess", target: "forgetting" },
         { guard: "isComplete", target: "done" },
-        { guard: "shouldPause", target: "ready", actions: "becomeIdle" },
+        { guard: "shouldPause", target: "ready" },
         { target: "uploading" },
       ],
     },
     uploading: {
       description:
-        "Read one chunk at the current offset and PATCH it with its checksum",
+        "PATCH one chunk at the server's offset, with its checksum; the next chunk is read meanwhile",
       invoke: {
         src: "sendChunk",
         input: chunkInput,
-        onDone: [
-          {
-            guard: { type: "isAccepted", params: outputOf<ChunkResult> },
-            target: "next",
-            actions: {
-              type: "storeChunkResult",
-              params: outputOf<ChunkResult>,
-            },
-          },
-          {
-            description:
-              "Upload-Offset went backwards, past the bytes sent, or is missing",
-            target: "conflict",
-            actions: "countConflict",
-          },
-        ],
-        onError: [
-          {
-            guard: { type: "isConflict", params: errorOf },
-            target: "conflict",
-            actions: "countConflict",
-          },
-          {
-            description: "Network error, timeout, 5xx, 423, 429 or 460",
-            guard: { type: "canRetry", params: errorOf },
-            target: "retrying",
-            actions: { type: "scheduleRetry", params: errorOf },
-          },
-          {
-            target: "failed",
-            actions: [
-              "countFailedChunk",
-              { type: "storeSendFailure", params: errorOf },
-            ],
-          },
-        ],
+        onDone: {
+          target: "sent",
+          actions: { type: "storeChunkAnswer", params: outputOf<ChunkResult> },
+        },
+        onError: {
+          target: "judging",
+          actions: { type: "storeFailure", params: sendingFailure },
+        },
       },
-      on: { "upload.abort": abortTransition },
+    },
+    sent: {
+      description:
+        "An Upload-Offset that went backwards, past the bytes sent, or is missing is a conflict",
+      always: [
+        { guard: "isOffsetDisputed", target: "conflict" },
+        { target: "next" },
+      ],
+    },
+    judging: {
+      description:
+        "What a failure means: a stale stored URL, a conflict, worth a retry, a refusal to verify, or the end",
+      always: [
+        { guard: "isStaleStoredUrl", target: "forgetting" },
+        { guard: "isConflict", target: "conflict", actions: "countConflict" },
+        {
+          description:
+            "Network error, timeout, 5xx, 423, 429 or 460 within the budget (a POST only when it never reached the server)",
+          guard: "canRetry",
+          target: "retrying",
+          actions: "scheduleRetry",
+        },
+        { guard: "isRefusedChunk", target: "verifying" },
+        { target: "failed", actions: "giveUp" },
+      ],
     },
     retrying: {
       description:
-        "Wait retryDelay * 2^attempt (or Retry-After), then resend the chunk; an abort cuts the wait short",
-      after: { retryBackoff: "uploading" },
-      on: { "upload.abort": abortTransition },
+        "Wait retryDelay * 2^attempt (or Retry-After, capped at 60 s); onRetry is told first",
+      entry: "notifyRetry",
+      after: { retryBackoff: "resuming" },
+    },
+    resuming: {
+      description:
+        "After the wait: a 460 re-sends the same bytes, a POST that never arrived is sent again, anything else asks the server first",
+      always: [
+        { guard: "resendsSameBytes", target: "uploading" },
+        { guard: "hasUrl", target: "conflict" },
+        { target: "creating" },
+      ],
     },
     conflict: {
       description:
-        "The server disagrees about the offset: ask it with HEAD, then move the read position there",
+        "The client's offset is disputed or unknown: ask the server with HEAD, then continue from its offset",
       initial: "head",
       states: {
         head: {
@@ -423,19 +436,19 @@ export const uploadMachineDefinition = setup({
             onDone: {
               target: "seek",
               actions: {
-                type: "storeServerOffset",
+                type: "storeServerState",
                 params: outputOf<UploadState>,
               },
             },
             onError: {
-              target: "#upload.failed",
-              actions: { type: "storeFailure", params: errorOf },
+              target: "#upload.judging",
+              actions: { type: "storeFailure", params: syncFailure },
             },
           },
         },
         seek: {
           description:
-            "Continue from the server's offset, unless conflicts keep coming without progress",
+            "Continue from the server's offset (done if it holds every byte), unless conflicts keep coming without progress",
           always: [
             {
               guard: "tooManyConflicts",
@@ -446,7 +459,27 @@ export const uploadMachineDefinition = setup({
           ],
         },
       },
-      on: { "upload.abort": abortTransition },
+    },
+    verifying: {
+      description:
+        "A 4xx refused the PATCH: one HEAD tells whether another process completed the upload meanwhile",
+      invoke: {
+        src: "readOffset",
+        input: offsetInput,
+        onDone: {
+          target: "verified",
+          actions: { type: "storeServerState", params: outputOf<UploadState> },
+        },
+        onError: { target: "failed", actions: "giveUp" },
+      },
+    },
+    verified: {
+      description:
+        "Done if the server holds every byte; else the refusal stands",
+      always: [
+        { guard: "isComplete", target: "next" },
+        { target: "failed", actions: "giveUp" },
+      ],
     },
     done: {
       description: "The server holds every byte",
@@ -455,11 +488,14 @@ export const uploadMachineDefinition = setup({
     },
     failed: {
       description:
-        "Stopped by an error or an abort; the server keeps what it has. upload() or uploadChunk() starts again from the server's offset",
+        "Stopped by an error or an abort; the server keeps what it has. upload() or uploadChunk() starts again with a HEAD",
       on: {
+        "upload.abort": {
+          description: "Already stopped: the first reason stands",
+        },
         "upload.chunk": {
           target: "starting",
-          actions: ["clearFailure", "requestStep"],
+          actions: ["clearFailure", "requestChunk"],
         },
         "upload.run": {
           target: "starting",

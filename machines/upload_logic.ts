@@ -1,15 +1,18 @@
 /**
- * Plain functions behind the upload machine's guards, actions and delays.
- * They hold the decisions; `upload.ts` only names them.
+ * Plain functions behind the upload machine's guards and actions: every
+ * decision and every piece of context arithmetic. `upload.ts` only names
+ * them.
  *
  * @module
  */
-import { TusCommunicationError, TusUploadFailed } from "../src/errors.ts";
 import type { ChunkResult } from "../src/http/send_chunk.ts";
-import { withoutQuery } from "../src/http/transport.ts";
-import { CHECKSUM_MISMATCH } from "../src/protocol/headers.ts";
+import type { UploadState } from "../src/http/read_upload.ts";
 import { chunkPrefetcher } from "../src/input/chunk_prefetch.ts";
+import type { ChecksumAlgorithm } from "../src/protocol/checksum.ts";
+import { retryWait } from "./retry_policy.ts";
+import { uploadFailure } from "./upload_failures.ts";
 import type {
+  RetryEvent,
   StatsData,
   UploadContext,
   UploadMachineInput,
@@ -18,33 +21,39 @@ import type {
 /** Conflicts in a row without progress that end the upload. */
 export const MAX_CONFLICTS = 3;
 
-/** Longest wait between two attempts, in ms. */
-export const MAX_RETRY_DELAY = 60_000;
-
-/** Statuses worth another attempt besides 5xx and network errors. */
-const RETRYABLE_STATUSES = new Set([423, 429, CHECKSUM_MISMATCH]);
-
 /** The context an upload starts with. */
 export function initialContext(input: UploadMachineInput): UploadContext {
   const size = input.source.size;
+  const probeNeeded = input.serverInfo !== null &&
+    (input.checksum !== null || input.uploadDataDuringCreation);
   return {
     ...input,
+    url: input.url,
+    storageKey: input.recall?.key ?? null,
+    urlRecalled: false,
+    recallDone: input.recall === null || input.url !== null,
+    probeDone: !probeNeeded,
+    announced: false,
+    urlStored: false,
+    checksumAlgorithm: input.checksum === "negotiate" ? "sha1" : input.checksum,
+    sendWithCreation: false,
     offset: 0,
     size,
     lengthDeferred: size === null,
-    mode: input.runOnStart ? "run" : "idle",
-    stopAt: size ?? Infinity,
+    stopAt: Math.min(input.stopAt, size ?? Infinity),
     attempt: 0,
     conflicts: 0,
     retryWaitMs: 0,
+    offsetDisputed: false,
     prefetcher: chunkPrefetcher(
       input.source,
-      input.checksum,
       input.source.stream !== undefined,
     ),
+    failure: null,
+    failedStep: null,
     error: null,
     stats: {
-      totalBytes: size ?? 0,
+      totalBytes: size,
       uploadedBytes: 0,
       startOffset: 0,
       chunksCompleted: 0,
@@ -62,9 +71,9 @@ export function isComplete(context: UploadContext): boolean {
     !context.lengthDeferred && context.offset >= context.size;
 }
 
-/** Nothing more was asked for: no command, or the run reached `stopAt`. */
+/** The current command is done: the server holds `stopAt` bytes. */
 export function shouldPause(context: UploadContext): boolean {
-  return context.mode === "idle" || context.offset >= context.stopAt;
+  return context.offset >= context.stopAt;
 }
 
 /** Bytes the next PATCH carries: a chunk, shortened at `stopAt`. */
@@ -80,11 +89,101 @@ export function followingChunkLength(context: UploadContext): number {
     : 0;
 }
 
-/** Where a run stops: `stopAt` clamped to the size (`undefined` = the end). */
-export function clampStopAt(context: UploadContext, stopAt?: number): number {
-  const end = context.size ?? Infinity;
-  if (stopAt === undefined || stopAt >= end) return end;
-  return Math.max(0, stopAt);
+/** Bytes the POST carries with creation-with-upload (0: none). */
+export function creationChunkLength(context: UploadContext): number {
+  if (!context.sendWithCreation || !Number.isFinite(context.chunkSize)) {
+    return 0;
+  }
+  return Math.max(0, Math.min(context.chunkSize, context.stopAt));
+}
+
+/** Where a run stops: `stopAt` clamped to the size. */
+export function clampStopAt(context: UploadContext, stopAt: number): number {
+  return Math.max(0, Math.min(stopAt, context.size ?? Infinity));
+}
+
+/** Where `uploadChunk()` stops: one chunk past the server's offset. */
+export function oneChunkMore(context: UploadContext): number {
+  return clampStopAt(context, context.offset + context.chunkSize);
+}
+
+/** Stats once the server confirmed `offset`. */
+export function statsAt(
+  stats: StatsData,
+  offset: number,
+  totalBytes: number | null = stats.totalBytes,
+): StatsData {
+  return { ...stats, uploadedBytes: offset, totalBytes };
+}
+
+/** The recalled key and URL, from the `recalling` step. */
+export function afterRecall(
+  output: { key: string; url: string | null },
+): Partial<UploadContext> {
+  return {
+    storageKey: output.key,
+    url: output.url,
+    urlRecalled: output.url !== null,
+    urlStored: output.url !== null,
+    recallDone: true,
+  };
+}
+
+/** What `probing` negotiated. */
+export function afterProbe(
+  output: { checksum: ChecksumAlgorithm | null; withData: boolean },
+): Partial<UploadContext> {
+  return {
+    checksumAlgorithm: output.checksum,
+    sendWithCreation: output.withData,
+    probeDone: true,
+  };
+}
+
+/** The new upload, with what its POST carried. */
+export function afterCreation(
+  context: UploadContext,
+  output: { url: string; offset: number; length: number | null; sent: number },
+): Partial<UploadContext> {
+  const size = output.length ?? context.size;
+  return {
+    url: output.url,
+    offset: output.offset,
+    size,
+    lengthDeferred: output.length === null,
+    stats: {
+      ...statsAt(context.stats, output.offset, size),
+      chunksCompleted: context.stats.chunksCompleted +
+        (output.sent > 0 ? 1 : 0),
+    },
+  };
+}
+
+/**
+ * What a HEAD showed: the server's offset, and its `Upload-Length`, which
+ * fixes the length (also of a stream started with deferred length). Any
+ * progress restarts the retry budget and the conflict count.
+ */
+export function afterServerState(
+  context: UploadContext,
+  state: UploadState,
+): Partial<UploadContext> {
+  const progressed = state.offset > context.offset;
+  const size = state.length ?? context.size;
+  const firstLook = context.stats.chunksCompleted === 0 &&
+    context.stats.chunksRetried === 0;
+  return {
+    offset: state.offset,
+    size,
+    lengthDeferred: state.length === null,
+    attempt: progressed ? 0 : context.attempt,
+    conflicts: progressed ? 0 : context.conflicts,
+    offsetDisputed: false,
+    stats: {
+      ...statsAt(context.stats, state.offset, size),
+      startOffset: firstLook ? state.offset : context.stats.startOffset,
+    },
+  };
 }
 
 /**
@@ -98,7 +197,7 @@ function declaresLengthOnly(context: UploadContext, result: ChunkResult) {
 
 /**
  * A PATCH answer moves the upload on only when its offset went forward and
- * stays within the bytes sent and the size; anything else is a conflict.
+ * stays within the bytes sent and the size; anything else is disputed.
  */
 export function isAcceptedOffset(
   context: UploadContext,
@@ -112,100 +211,93 @@ export function isAcceptedOffset(
     offset <= size;
 }
 
-/** The server answered 409: the offsets disagree. */
-export function isConflictError(error: unknown): boolean {
-  return error instanceof TusCommunicationError && error.statusCode === 409;
-}
-
-/** The upload is gone from the server (404 Not Found, 410 Gone). */
-export function isGoneError(error: unknown): boolean {
-  return error instanceof TusCommunicationError &&
-    (error.statusCode === 404 || error.statusCode === 410);
-}
-
-/** Network errors, timeouts, 5xx, 423, 429 and 460 are worth a retry. */
-export function isRetryableError(error: TusCommunicationError): boolean {
-  const status = error.statusCode;
-  return status === null || status >= 500 || RETRYABLE_STATUSES.has(status);
-}
-
-/** Whether the failed chunk gets another attempt. */
-export function canRetry(context: UploadContext, error: unknown): boolean {
-  if (!(error instanceof TusCommunicationError)) return false;
-  if (context.attempt >= context.maxRetries) return false;
-  return context.shouldRetry
-    ? context.shouldRetry(error, context.attempt + 1)
-    : isRetryableError(error);
-}
-
 /**
- * The wait before retry number `attempt` (0-based): the server's
- * `Retry-After` when it gave one, else `retryDelay * 2^attempt`; both capped.
+ * A PATCH answer: an accepted offset moves the upload on and restarts the
+ * retry budget; any other answer is a conflict to settle with HEAD.
  */
-export function retryWait(
-  retryDelay: number,
-  attempt: number,
-  error: unknown,
-): number {
-  const asked = error instanceof TusCommunicationError
-    ? error.retryAfterMs
-    : null;
-  const wait = asked ?? retryDelay * 2 ** attempt;
-  return Math.min(wait, MAX_RETRY_DELAY);
-}
-
-/** Stats after the server confirmed `offset`. */
-export function statsAt(stats: StatsData, offset: number): StatsData {
-  return { ...stats, uploadedBytes: offset };
-}
-
-/**
- * The error an upload ends with. Failures while sending bytes become
- * {@linkcode TusUploadFailed}; a plain `Error` (a file that changed) is
- * wrapped so callers always get the contract's classes.
- */
-export function uploadFailure(
-  error: unknown,
-  whileSending: boolean,
-): TusCommunicationError {
-  if (error instanceof TusUploadFailed) return error;
-  const Class = whileSending ? TusUploadFailed : TusCommunicationError;
-  if (error instanceof TusCommunicationError) {
-    if (!whileSending) return error;
-    return new Class(error.message, {
-      statusCode: error.statusCode,
-      responseContent: error.responseContent,
-      retryAfterMs: error.retryAfterMs,
-      cause: error.cause,
-    });
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new Class(
-    message.startsWith("Cannot ") ? message : `Cannot upload: ${message}`,
-    {
-      cause: error,
-    },
-  );
-}
-
-/** The error an aborted upload rejects with. */
-export function abortFailure(
+export function afterChunk(
   context: UploadContext,
-  reason: unknown,
-): TusUploadFailed {
-  const where = context.url ? ` (${withoutQuery(context.url)})` : "";
-  return new TusUploadFailed(
-    `Cannot upload: aborted at offset ${context.offset}${where}`,
-    { cause: reason },
-  );
+  result: ChunkResult,
+): Partial<UploadContext> {
+  if (!isAcceptedOffset(context, result)) {
+    return { offsetDisputed: true, conflicts: context.conflicts + 1 };
+  }
+  const offset = result.serverOffset ?? context.offset;
+  const declared = result.declaredLength;
+  const size = declared ?? context.size;
+  return {
+    offset,
+    size,
+    lengthDeferred: declared === null && context.lengthDeferred,
+    attempt: 0,
+    conflicts: 0,
+    offsetDisputed: false,
+    stats: {
+      ...statsAt(context.stats, offset, size),
+      chunksCompleted: context.stats.chunksCompleted + 1,
+    },
+  };
 }
 
-/** The error for conflicts that keep coming without progress. */
-export function conflictFailure(context: UploadContext): TusUploadFailed {
-  return new TusUploadFailed(
-    `Cannot send chunk at offset ${context.offset}: ${context.conflicts} offset conflicts in a row without progress (${
-      withoutQuery(context.url ?? "")
-    })`,
-    { statusCode: 409 },
-  );
+/** The counters once a retry is scheduled. */
+export function afterRetryScheduled(
+  context: UploadContext,
+): Partial<UploadContext> {
+  return {
+    attempt: context.attempt + 1,
+    retryWaitMs: retryWait(
+      context.retryDelay,
+      context.attempt,
+      context.failure,
+    ),
+    stats: {
+      ...context.stats,
+      chunksRetried: context.stats.chunksRetried + 1,
+    },
+  };
+}
+
+/**
+ * The upload gives up on the last failure: it becomes the contract's error
+ * (naming the URL), and a chunk that ran out of tries is counted.
+ */
+export function afterGivingUp(context: UploadContext): Partial<UploadContext> {
+  const sending = context.failedStep === "send";
+  const error = uploadFailure(context.failure, sending, context.url);
+  if (!sending) return { error };
+  return {
+    error,
+    attempt: 0,
+    stats: { ...context.stats, chunksFailed: context.stats.chunksFailed + 1 },
+  };
+}
+
+/** What `onRetry` is told: the failure, the attempt (from 1) and the wait. */
+export function retryEventOf(context: UploadContext): RetryEvent {
+  return {
+    error: uploadFailure(
+      context.failure,
+      context.failedStep === "send",
+      context.url,
+    ),
+    attempt: context.attempt,
+    delayMs: context.retryWaitMs,
+  };
+}
+
+/** The stored URL is gone: forget it, a new upload starts from zero. */
+export function afterForgetting(
+  context: UploadContext,
+): Partial<UploadContext> {
+  if (isComplete(context)) return {};
+  return {
+    url: null,
+    urlRecalled: false,
+    urlStored: false,
+    announced: false,
+    offset: 0,
+    size: context.source.size,
+    lengthDeferred: context.source.size === null,
+    stats: statsAt(context.stats, 0, context.source.size),
+  };
 }

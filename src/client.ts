@@ -4,38 +4,34 @@
  *
  * @module
  */
+import type { UrlListener } from "../machines/upload_types.ts";
 import { deleteUpload } from "./http/delete_upload.ts";
 import { readUpload } from "./http/read_upload.ts";
-import { readServerInfo, type ServerInfo } from "./http/server_options.ts";
-import type { Transport } from "./http/transport.ts";
-import type { UploadInput } from "./input/upload_input.ts";
 import {
-  checkClientOptions,
-  checkHeaders,
-  DEFAULTS,
-  resolveRequestSettings,
-  resolveUploadSettings,
-  type TusClientOptions,
-} from "./options.ts";
+  type ServerInfoCache,
+  serverInfoCache,
+} from "./http/server_info_cache.ts";
+import { readServerInfo, type ServerInfo } from "./http/server_options.ts";
+import type { UploadInput } from "./input/upload_input.ts";
+import type { TusClientOptions } from "./options.ts";
 import { assertValidMetadata, encodeMetadata } from "./protocol/metadata.ts";
+import { retriedRequest } from "./retried_request.ts";
+import {
+  checkChunkSize,
+  checkHeaders,
+  resolveSettings,
+  type Settings,
+} from "./settings.ts";
 import { checkSource } from "./source.ts";
 import type { UploadStats } from "./stats.ts";
 import {
   checkStopAt,
-  checkUploaderOptions,
-  Uploader,
-  type UploaderOptions,
+  checkStreamChunkSize,
+  type Uploader,
+  uploaderForJob,
 } from "./uploader.ts";
-import { openChunkSource } from "./input/chunk_source.ts";
-import {
-  checkParallelServer,
-  checkParallelSource,
-  parallelInput,
-  runParallelUpload,
-} from "./parallel_upload.ts";
-import { Fingerprint, type Fingerprinter } from "./fingerprint.ts";
-import { FileUrlStorage } from "./storage/file_url_storage.ts";
-import type { UrlStorage } from "./storage/url_storage.ts";
+import type { UploadJob } from "./upload_job.ts";
+import { checkParallelSource, runParallelUpload } from "./parallel_upload.ts";
 
 /** Where the bytes come from: exactly one of the two. */
 export interface UploadSource {
@@ -49,8 +45,10 @@ export interface UploadSource {
 export interface UploadFileOptions extends UploadSource {
   /** Metadata sent as `Upload-Metadata` when the upload is created. */
   metadata?: Record<string, string>;
-  /** Called with a frozen stats snapshot after each confirmed chunk. */
+  /** Called with a frozen stats snapshot whenever the server confirms bytes. */
   onProgress?: (stats: UploadStats) => void;
+  /** Called once, as soon as the upload's URL is known, before its first PATCH. */
+  onUploadUrlAvailable?: UrlListener;
   /** Stop once the server holds this many bytes (clamped to the size). */
   stopAt?: number;
   /** Aborts the upload; what the server holds stays resumable. */
@@ -61,8 +59,10 @@ export interface UploadFileOptions extends UploadSource {
 export interface ResumeUploadOptions extends UploadSource {
   /** The upload to continue. */
   uploadUrl: string;
-  /** Called with a frozen stats snapshot after each confirmed chunk. */
+  /** Called with a frozen stats snapshot whenever the server confirms bytes. */
   onProgress?: (stats: UploadStats) => void;
+  /** Called once with the upload's URL, before its first PATCH. */
+  onUploadUrlAvailable?: UrlListener;
   /** Aborts the upload; what the server holds stays resumable. */
   signal?: AbortSignal;
 }
@@ -77,6 +77,8 @@ export interface CreateUploaderOptions extends UploadSource {
   chunkSize?: number;
   /** Aborts every operation of the uploader. */
   signal?: AbortSignal;
+  /** Called once, as soon as the upload's URL is known, before its first PATCH. */
+  onUploadUrlAvailable?: UrlListener;
 }
 
 /** What the server holds of an upload, from HEAD. */
@@ -105,7 +107,7 @@ export type { ServerInfo };
  * const client = new TusClient("http://127.0.0.1:1080/files/");
  * const url = await client.uploadFile({
  *   filePath: "video.mp4",
- *   onProgress: (stats) => console.log(`${stats.progressPercent.toFixed(1)}%`),
+ *   onProgress: (stats) => console.log(`${stats.progressPercent?.toFixed(1)}%`),
  * });
  * console.log("stored at", url);
  * ```
@@ -113,12 +115,8 @@ export type { ServerInfo };
 export class TusClient {
   /** The creation endpoint. */
   readonly url: string;
-  #options: TusClientOptions;
-  #headers: Record<string, string>;
-  #transport: Transport;
-  #urlStorage: UrlStorage | null;
-  #fingerprinter: Fingerprinter;
-  #serverInfo: Promise<ServerInfo> | null = null;
+  #settings: Settings;
+  #serverInfo: ServerInfoCache;
 
   /**
    * Checks the URL and options; no request is sent until a method is called.
@@ -134,31 +132,13 @@ export class TusClient {
       );
     }
     this.url = url;
-    resolveUploadSettings(options);
-    checkClientOptions(options);
-    this.#headers = checkHeaders(options.headers);
-    this.#options = options;
-    const headers = this.#headers;
-    this.#transport = {
-      ...resolveRequestSettings(options),
-      headers: () => headers,
-    };
-    if (
-      options.urlStorage !== undefined &&
-      typeof options.urlStorage?.getUrl !== "function"
-    ) {
-      throw new TypeError(
-        "Cannot use urlStorage: it must implement getUrl, setUrl and removeUrl",
-      );
-    }
-    this.#urlStorage = options.storeUrl
-      ? options.urlStorage ?? new FileUrlStorage()
-      : null;
-    this.#fingerprinter = options.fingerprinter ?? new Fingerprint();
+    this.#settings = resolveSettings(options);
+    this.#serverInfo = serverInfoCache(this.#settings.transport, url);
   }
 
   /**
-   * Creates an upload and sends the content (or up to `stopAt`).
+   * Creates an upload and sends the content (or up to `stopAt`). With
+   * `storeUrl`, content already stored for this endpoint resumes instead.
    *
    * @returns The upload URL.
    * @throws {TypeError} or {RangeError} for bad arguments, before any request.
@@ -168,89 +148,20 @@ export class TusClient {
   async uploadFile(options: UploadFileOptions): Promise<string> {
     checkSource(options);
     checkStopAt(options.stopAt);
-    const metadata = this.#metadataFor(options);
-    const place = { endpoint: this.url, encodedMetadata: metadata };
-    const uploaderOptions = this.#uploaderOptions(options, place);
-    checkUploaderOptions(uploaderOptions);
-    if ((this.#options.parallelUploads ?? 1) > 1) {
-      return await this.#uploadInParallel(options, uploaderOptions);
-    }
-    const remembered = await this.#remembered(options);
-    const withData = await this.#creationWithUpload(options.signal);
-    await using uploader = new Uploader({
-      ...uploaderOptions,
-      ...remembered,
-      uploadDataDuringCreation: withData,
+    const job = this.#job(options, {
+      endpoint: this.url,
+      url: null,
+      metadata: this.#metadataFor(options),
     });
-    return await uploader.upload(options);
-  }
-
-  /**
-   * With `storeUrl`: the content's fingerprint and the URL stored under it.
-   * Streams cannot be fingerprinted without consuming them, so they are
-   * never stored.
-   */
-  async #remembered(
-    source: UploadSource,
-  ): Promise<Pick<UploaderOptions, "url" | "urlStorage" | "fingerprint">> {
-    const storage = this.#urlStorage;
-    const input = source.filePath ?? source.fileStream;
-    if (!storage || input === undefined || input instanceof ReadableStream) {
-      return {};
-    }
-    const fingerprint = await this.#fingerprinter.getFingerprint(input);
-    const url = await storage.getUrl(fingerprint);
-    return { urlStorage: storage, fingerprint, url: url ?? undefined };
-  }
-
-  /**
-   * Splits the input into `parallelUploads` ranges, each a partial upload
-   * driven by its own machine, joined by a final upload with the metadata.
-   */
-  async #uploadInParallel(
-    options: UploadFileOptions,
-    uploaderOptions: UploaderOptions,
-  ): Promise<string> {
-    checkParallelSource(options);
-    const info = await this.#serverCapabilities(options.signal);
-    checkParallelServer(info);
-    const remembered = await this.#remembered(options);
-    const source = await openChunkSource(options);
-    try {
-      const input = await parallelInput({
-        source,
-        count: this.#options.parallelUploads ?? 1,
-        uploaderOptions,
-        transport: this.#transport,
-        endpoint: this.url,
-        remembered,
-        withData: info.extensions.includes("creation-with-upload") &&
-          (this.#options.uploadDataDuringCreation ?? false),
-      });
-      return await runParallelUpload(input, {
+    if (this.#settings.parallelUploads > 1) {
+      checkParallelSource(options);
+      return await runParallelUpload(job, {
         onProgress: options.onProgress,
         signal: options.signal,
-        inspect: this.#options.inspect,
       });
-    } finally {
-      await source.close();
     }
-  }
-
-  /** The server's capabilities, asked once per client (OPTIONS). */
-  #serverCapabilities(signal?: AbortSignal): Promise<ServerInfo> {
-    this.#serverInfo ??= this.getServerInfo({ signal }).catch((error) => {
-      this.#serverInfo = null;
-      throw error;
-    });
-    return this.#serverInfo;
-  }
-
-  /** Whether to send data with the POST: asked once per client, by OPTIONS. */
-  async #creationWithUpload(signal?: AbortSignal): Promise<boolean> {
-    if (!this.#options.uploadDataDuringCreation) return false;
-    const info = await this.#serverCapabilities(signal);
-    return info.extensions.includes("creation-with-upload");
+    await using uploader = uploaderForJob(job);
+    return await uploader.upload(options);
   }
 
   /**
@@ -263,9 +174,12 @@ export class TusClient {
   async resumeUpload(options: ResumeUploadOptions): Promise<string> {
     checkSource(options);
     checkUploadUrl(options.uploadUrl);
-    await using uploader = new Uploader(
-      this.#uploaderOptions(options, { url: options.uploadUrl }),
-    );
+    const job = this.#job(options, {
+      endpoint: this.url,
+      url: options.uploadUrl,
+      metadata: null,
+    });
+    await using uploader = uploaderForJob(job);
     return await uploader.upload(options);
   }
 
@@ -278,21 +192,21 @@ export class TusClient {
   async createUploader(options: CreateUploaderOptions): Promise<Uploader> {
     checkSource(options);
     if (options.uploadUrl !== undefined) checkUploadUrl(options.uploadUrl);
-    const place = options.uploadUrl !== undefined
-      ? { url: options.uploadUrl }
-      : { endpoint: this.url, encodedMetadata: this.#metadataFor(options) };
-    const uploader = new Uploader({
-      ...this.#uploaderOptions(options, place),
-      chunkSize: options.chunkSize ?? this.#options.chunkSize,
-      signal: options.signal,
+    const job = this.#job(options, {
+      endpoint: this.url,
+      url: options.uploadUrl ?? null,
+      metadata: options.uploadUrl === undefined
+        ? this.#metadataFor(options)
+        : null,
     });
+    const uploader = uploaderForJob(job);
     await uploader.open();
     return uploader;
   }
 
   /**
-   * Terminates an upload (termination extension); 404 and 410 count as
-   * already deleted.
+   * Terminates an upload (termination extension), retried like a chunk;
+   * 404 and 410 count as already deleted.
    *
    * @throws {TusCommunicationError} on any other failure.
    */
@@ -301,7 +215,12 @@ export class TusClient {
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
     checkUploadUrl(uploadUrl);
-    await deleteUpload(this.#transport, uploadUrl, options.signal);
+    const { transport } = this.#settings;
+    await retriedRequest(
+      this.#settings,
+      () => deleteUpload(transport, uploadUrl, options.signal),
+      options.signal,
+    );
   }
 
   /**
@@ -314,20 +233,34 @@ export class TusClient {
     options: { signal?: AbortSignal } = {},
   ): Promise<UploadInfo> {
     checkUploadUrl(uploadUrl);
-    const state = await readUpload(this.#transport, uploadUrl, options.signal);
+    const state = await readUpload(
+      this.#settings.transport,
+      uploadUrl,
+      options.signal,
+    );
     return {
-      ...state,
+      offset: state.offset,
+      length: state.length,
       complete: state.length !== null && state.offset === state.length,
+      metadata: state.metadata,
+      expiresAt: state.expiresAt,
     };
   }
 
   /**
-   * The server's capabilities (OPTIONS on the endpoint).
+   * The server's capabilities (OPTIONS on the endpoint), asked afresh; the
+   * first answer also serves the uploads' checksum negotiation.
    *
    * @throws {TusCommunicationError} when the server cannot be asked.
    */
   getServerInfo(options: { signal?: AbortSignal } = {}): Promise<ServerInfo> {
-    return readServerInfo(this.#transport, this.url, options.signal);
+    const answer = readServerInfo(
+      this.#settings.transport,
+      this.url,
+      options.signal,
+    );
+    this.#serverInfo.offer(answer);
+    return answer;
   }
 
   /**
@@ -349,12 +282,44 @@ export class TusClient {
    * @throws {TypeError} when a value is not a string.
    */
   updateHeaders(headers: Record<string, string>): void {
-    Object.assign(this.#headers, checkHeaders(headers));
+    Object.assign(this.#settings.headers, checkHeaders(headers));
   }
 
   /** A copy of the headers sent with every request. */
   getHeaders(): Record<string, string> {
-    return { ...this.#headers };
+    return { ...this.#settings.headers };
+  }
+
+  /** The checked job of one call. */
+  #job(
+    options: UploadSource & {
+      chunkSize?: number;
+      signal?: AbortSignal;
+      onUploadUrlAvailable?: UrlListener;
+    },
+    place: Pick<UploadJob, "endpoint" | "url" | "metadata">,
+  ): UploadJob {
+    const chunkSize = checkChunkSize(
+      options.chunkSize ?? this.#settings.chunkSize,
+    );
+    checkStreamChunkSize(chunkSize, options.fileStream);
+    const listener = options.onUploadUrlAvailable;
+    if (listener !== undefined && typeof listener !== "function") {
+      throw new TypeError(
+        "Cannot use onUploadUrlAvailable: it must be a function",
+      );
+    }
+    return {
+      ...place,
+      settings: this.#settings,
+      filePath: options.filePath,
+      fileStream: options.fileStream,
+      serverInfo: this.#serverInfo,
+      onUploadUrlAvailable: listener ?? null,
+      signal: options.signal,
+      creationHeaders: {},
+      chunkSize,
+    };
   }
 
   #metadataFor(
@@ -371,35 +336,7 @@ export class TusClient {
       metadata.filename = baseName(options.filePath);
     }
     assertValidMetadata(metadata);
-    return encodeMetadata(
-      metadata,
-      this.#options.metadataEncoding ?? DEFAULTS.metadataEncoding,
-    );
-  }
-
-  #uploaderOptions(
-    source: UploadSource,
-    place: Pick<UploaderOptions, "url" | "endpoint" | "encodedMetadata">,
-  ): UploaderOptions {
-    const options = this.#options;
-    return {
-      ...place,
-      filePath: source.filePath,
-      fileStream: source.fileStream,
-      chunkSize: options.chunkSize,
-      checksum: options.checksum,
-      headers: this.#headers,
-      maxRetries: options.maxRetries ?? DEFAULTS.maxRetries,
-      retryDelay: options.retryDelay,
-      timeout: options.timeout,
-      fetch: this.#transport.fetch,
-      inspect: options.inspect,
-      onBeforeRequest: options.onBeforeRequest,
-      onAfterResponse: options.onAfterResponse,
-      onShouldRetry: options.onShouldRetry,
-      requestId: options.requestId,
-      overridePatchMethod: options.overridePatchMethod,
-    };
+    return encodeMetadata(metadata, this.#settings.metadataEncoding);
   }
 }
 

@@ -14,6 +14,8 @@ export interface TusErrorDetails {
   cause?: unknown;
   /** How long the server's `Retry-After` asked to wait, in ms. */
   retryAfterMs?: number | null;
+  /** The URL of the upload the failure belongs to, once one exists. */
+  uploadUrl?: string | null;
 }
 
 /**
@@ -37,6 +39,12 @@ export class TusCommunicationError extends Error {
   readonly responseContent: Uint8Array | null;
   /** The wait the server asked for with `Retry-After`, in ms, if any. */
   readonly retryAfterMs: number | null;
+  /**
+   * The URL of the upload this failure belongs to (created, given or found
+   * in storage), or `null` when none existed yet: pass it to
+   * `resumeUpload({ uploadUrl })` to continue.
+   */
+  readonly uploadUrl: string | null;
 
   /**
    * Creates the error.
@@ -50,6 +58,7 @@ export class TusCommunicationError extends Error {
     this.statusCode = details.statusCode ?? null;
     this.responseContent = details.responseContent ?? null;
     this.retryAfterMs = details.retryAfterMs ?? null;
+    this.uploadUrl = details.uploadUrl ?? null;
   }
 }
 
@@ -79,4 +88,31 @@ export class TusUploadFailed extends TusCommunicationError {
     super(message, details);
     this.name = "TusUploadFailed";
   }
+}
+
+/** The details of `error`, to build another error of the same kind from it. */
+export function errorDetails(error: TusCommunicationError): TusErrorDetails {
+  return {
+    statusCode: error.statusCode,
+    responseContent: error.responseContent,
+    retryAfterMs: error.retryAfterMs,
+    uploadUrl: error.uploadUrl,
+    cause: error.cause,
+  };
+}
+
+/**
+ * `error` with `uploadUrl` set, as the same class (`error` itself when it
+ * already names that URL, or when there is no URL to name).
+ */
+export function withUploadUrl<T extends TusCommunicationError>(
+  error: T,
+  uploadUrl: string | null,
+): T {
+  if (error.uploadUrl === uploadUrl || uploadUrl === null) return error;
+  const Class = error.constructor as new (
+    message: string,
+    details: TusErrorDetails,
+  ) => T;
+  return new Class(error.message, { ...errorDetails(error), uploadUrl });
 }

@@ -20,9 +20,13 @@ export interface Fingerprinter {
    * Computes the fingerprint of a file path or of in-memory content.
    *
    * @param source A file path, or content to upload.
-   * @returns The key for a `UrlStorage`.
+   * @param options `signal` stops the work when the upload is aborted.
+   * @returns The fingerprint; the storage key adds the endpoint to it.
    */
-  getFingerprint(source: string | UploadInput): Promise<string>;
+  getFingerprint(
+    source: string | UploadInput,
+    options?: { signal?: AbortSignal },
+  ): Promise<string>;
 }
 
 /** Options of {@linkcode Fingerprint}. */
@@ -81,15 +85,19 @@ export class Fingerprint implements Fingerprinter {
    *   URL storage is not available for streams) or any other kind of value.
    * @throws {Error} naming the path when the file cannot be opened.
    */
-  async getFingerprint(source: string | UploadInput): Promise<string> {
-    if (typeof source === "string") return await this.#ofPath(source);
+  async getFingerprint(
+    source: string | UploadInput,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<string> {
+    const signal = options.signal;
+    if (typeof source === "string") return await this.#ofPath(source, signal);
     if (isReadableStream(source)) {
       throw new TypeError(
         "Cannot fingerprint a ReadableStream: reading it would consume it, so URL storage is not available for streams",
       );
     }
     if (typeof Blob !== "undefined" && source instanceof Blob) {
-      return await this.#ofBlob(source);
+      return await this.#ofBlob(source, signal);
     }
     if (source instanceof Uint8Array) return await ofBytes(source);
     if (source instanceof ArrayBuffer) {
@@ -102,37 +110,41 @@ export class Fingerprint implements Fingerprinter {
     );
   }
 
-  async #ofPath(path: string): Promise<string> {
+  async #ofPath(path: string, signal?: AbortSignal): Promise<string> {
     const file = await openRangeFile(path);
     try {
       return await hashPieces(
         file.size,
         this.#pieceSize,
         (offset, length) => file.read(offset, length),
+        signal,
       );
     } finally {
       await file.close();
     }
   }
 
-  #ofBlob(blob: Blob): Promise<string> {
+  #ofBlob(blob: Blob, signal?: AbortSignal): Promise<string> {
     return hashPieces(
       blob.size,
       this.#pieceSize,
       async (offset, length) =>
         new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()),
+      signal,
     );
   }
 }
 
 /**
  * Hashes `size` bytes read piece by piece, reading the next piece while the
- * current one is hashed: at most two pieces are in memory.
+ * current one is hashed: at most two pieces are in memory. An abort stops
+ * it between two pieces.
  */
 async function hashPieces(
   size: number,
   pieceSize: number,
   read: (offset: number, length: number) => Promise<Uint8Array>,
+  signal?: AbortSignal,
 ): Promise<string> {
   const readFrom = (offset: number) =>
     offset < size ? read(offset, Math.min(pieceSize, size - offset)) : null;
@@ -141,6 +153,7 @@ async function hashPieces(
     const hash = await createSha256();
     let hashed = 0;
     while (pending !== null) {
+      signal?.throwIfAborted();
       const piece = await pending;
       pending = null;
       if (piece.length === 0) break; // A file that shrank while read.

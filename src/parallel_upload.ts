@@ -1,28 +1,28 @@
 /**
- * Runs the parallel-upload machine to its end: progress adds up across
- * parts, an abort stops every part.
+ * Runs the parallel-upload machine to its end through the same driver as
+ * a single upload: progress adds up across parts, an abort stops every
+ * part.
  *
  * @module
  */
 import { createActor, type SnapshotFrom } from "xstate";
 import { parallelMachineDefinition } from "../machines/parallel.ts";
 import { parallelStats } from "../machines/parallel_logic.ts";
-import type { ParallelMachineInput } from "../machines/parallel_types.ts";
-import { TusCommunicationError, TusUploadFailed } from "./errors.ts";
-import type { ServerInfo } from "./http/server_options.ts";
-import type { Transport } from "./http/transport.ts";
-import type { ChunkSource } from "./input/chunk_source.ts";
+import type {
+  ParallelMachineInput,
+  PartPlan,
+} from "../machines/parallel_types.ts";
+import { drive, type SnapshotReading } from "./drive.ts";
+import { TusUploadFailed } from "./errors.ts";
+import { type ChunkSource, openChunkSource } from "./input/chunk_source.ts";
 import { sliceSource, splitRanges } from "./input/slice_source.ts";
-import type { UrlStorage } from "./storage/url_storage.ts";
-import { machineInput, type UploaderOptions } from "./uploader.ts";
-import type { InspectObserver } from "./options.ts";
-import { UploadStats } from "./stats.ts";
+import type { UploadStats } from "./stats.ts";
+import { machineInputOf, recallPlanOf, type UploadJob } from "./upload_job.ts";
 
 /** How a parallel upload is watched and stopped. */
 export interface ParallelRunOptions {
   readonly onProgress?: (stats: UploadStats) => void;
   readonly signal?: AbortSignal;
-  readonly inspect?: InspectObserver;
 }
 
 /**
@@ -46,85 +46,67 @@ export function checkParallelSource(
 }
 
 /**
- * The server must offer concatenation.
- *
- * @throws {TusCommunicationError} naming the missing extension.
+ * The parallel machine's input: `job` split into ranges of `source`, each
+ * a partial upload with its own machine.
  */
-export function checkParallelServer(info: ServerInfo): void {
-  if (!info.extensions.includes("concatenation")) {
-    throw new TusCommunicationError(
-      `Cannot upload in parallel: the server does not support the concatenation extension (it lists: ${
-        info.extensions.join(", ") || "none"
-      })`,
-    );
-  }
-}
-
-/** What splitting an upload into parts needs. */
-export interface ParallelPlan {
-  /** The whole input, shared by every part. */
-  readonly source: ChunkSource;
-  /** How many parts (fewer when there are fewer bytes). */
-  readonly count: number;
-  /** The options each part's upload machine is built from. */
-  readonly uploaderOptions: UploaderOptions;
-  readonly transport: Transport;
-  readonly endpoint: string;
-  /** With `storeUrl`: the storage, the fingerprint and the final URL found. */
-  readonly remembered: {
-    urlStorage?: UrlStorage;
-    fingerprint?: string;
-    url?: string;
-  };
-  /** Send each part's first chunk with its POST. */
-  readonly withData: boolean;
-}
-
-/**
- * The parallel machine's input: one partial upload per range; with URL
- * storage each part is remembered under `<fingerprint>::part-<i>-of-<n>`.
- */
-export async function parallelInput(
-  plan: ParallelPlan,
-): Promise<ParallelMachineInput> {
-  const { remembered, uploaderOptions } = plan;
-  const size = plan.source.size ?? 0;
-  const ranges = splitRanges(size, plan.count);
-  const parts = await Promise.all(ranges.map(async ([start, end], i) => {
-    const key = remembered.fingerprint === undefined
-      ? undefined
-      : `${remembered.fingerprint}::part-${i + 1}-of-${ranges.length}`;
-    const storedUrl = key === undefined
-      ? null
-      : await remembered.urlStorage?.getUrl(key);
-    return machineInput(
-      {
-        ...uploaderOptions,
-        encodedMetadata: null,
-        url: storedUrl ?? undefined,
-        urlStorage: remembered.urlStorage,
-        fingerprint: key,
-        creationHeaders: { "Upload-Concat": "partial" },
+export function parallelInputOf(
+  job: UploadJob,
+  source: ChunkSource,
+): ParallelMachineInput {
+  const size = source.size ?? 0;
+  const ranges = splitRanges(size, job.settings.parallelUploads);
+  const recall = recallPlanOf(job);
+  const partInput = (plan: PartPlan) => {
+    const [start, end] = ranges[plan.index] ?? [0, 0];
+    const partJob: UploadJob = {
+      ...job,
+      settings: {
+        ...job.settings,
+        checksum: plan.checksum,
         uploadDataDuringCreation: plan.withData,
       },
-      sliceSource(plan.source, start, end),
-      plan.transport,
-      true,
+      metadata: null,
+      onUploadUrlAvailable: null,
+      creationHeaders: { "Upload-Concat": "partial" },
+    };
+    const partRecall = recall && plan.key !== null
+      ? { ...recall, key: plan.key, removeOnSuccess: false }
+      : null;
+    const input = machineInputOf(
+      partJob,
+      sliceSource(source, start, end),
+      Infinity,
+      partRecall,
     );
-  }));
+    // The parent probed once for every part.
+    return { ...input, serverInfo: null };
+  };
   return {
-    transport: plan.transport,
-    endpoint: plan.endpoint,
-    metadata: uploaderOptions.encodedMetadata ?? null,
-    parts,
+    transport: job.settings.transport,
+    endpoint: job.endpoint ?? "",
+    metadata: job.metadata,
+    count: ranges.length,
     size,
-    urlStorage: remembered.urlStorage ?? null,
-    fingerprint: remembered.fingerprint ?? null,
-    url: remembered.url ?? null,
+    checksum: job.settings.checksum,
+    uploadDataDuringCreation: job.settings.uploadDataDuringCreation,
+    serverInfo: job.serverInfo,
+    recall,
+    partInput,
   };
 }
 
 type ParallelSnapshot = SnapshotFrom<typeof parallelMachineDefinition>;
+
+const reading: SnapshotReading<ParallelSnapshot> = {
+  stats: (snapshot) => parallelStats(snapshot.context),
+  atRest: (snapshot) => snapshot.status === "done",
+  failure: (snapshot) =>
+    snapshot.matches("failed") ? snapshot.context.error : null,
+  abortError: (_, reason) =>
+    new TusUploadFailed("Cannot upload: aborted before it started", {
+      cause: reason,
+    }),
+};
 
 /**
  * Uploads every part, then the final upload.
@@ -133,52 +115,29 @@ type ParallelSnapshot = SnapshotFrom<typeof parallelMachineDefinition>;
  * @throws {TusUploadFailed} naming the part that failed, or on abort.
  * @throws {TusCommunicationError} when the final upload cannot be created.
  */
-export function runParallelUpload(
-  input: ParallelMachineInput,
+export async function runParallelUpload(
+  job: UploadJob,
   options: ParallelRunOptions = {},
 ): Promise<string> {
-  const { signal, onProgress } = options;
-  if (signal?.aborted) {
-    return Promise.reject(
-      new TusUploadFailed("Cannot upload: aborted before it started", {
-        cause: signal.reason,
-      }),
-    );
-  }
+  await using source = await openedSource(job);
   const actor = createActor(parallelMachineDefinition, {
-    input,
-    inspect: options.inspect,
+    input: parallelInputOf(job, source.value),
+    inspect: job.settings.inspect ?? undefined,
   });
-  return new Promise<string>((resolve, reject) => {
-    let reported: number | null = null;
-    const onAbort = () =>
-      actor.send({ type: "upload.abort", reason: signal?.reason });
-    const finish = (error: unknown, url?: string) => {
-      subscription.unsubscribe();
-      signal?.removeEventListener("abort", onAbort);
-      actor.stop();
-      error === null ? resolve(url ?? "") : reject(error);
-    };
-    const check = (snapshot: ParallelSnapshot) => {
-      const stats = parallelStats(snapshot.context);
-      if (reported === null) reported = stats.uploadedBytes;
-      else if (onProgress && stats.uploadedBytes !== reported) {
-        reported = stats.uploadedBytes;
-        onProgress(new UploadStats(stats));
-      }
-      if (snapshot.matches("done")) finish(null, snapshot.context.url ?? "");
-      else if (snapshot.matches("failed")) finish(snapshot.context.error);
-    };
-    const subscription = actor.subscribe({
-      next: check,
-      error: (error) =>
-        finish(
-          new TusUploadFailed(`Cannot upload: ${String(error)}`, {
-            cause: error,
-          }),
-        ),
+  try {
+    await drive(actor, reading, () => actor.start(), {
+      signals: [options.signal, job.signal],
+      onProgress: options.onProgress,
     });
-    signal?.addEventListener("abort", onAbort, { once: true });
-    actor.start();
-  });
+    return actor.getSnapshot().context.url ?? "";
+  } finally {
+    actor.stop();
+  }
+}
+
+async function openedSource(
+  job: UploadJob,
+): Promise<{ value: ChunkSource } & AsyncDisposable> {
+  const value = await openChunkSource(job);
+  return { value, [Symbol.asyncDispose]: () => value.close() };
 }

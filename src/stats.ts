@@ -23,8 +23,8 @@ import type { StatsData } from "../machines/upload_types.ts";
  * ```
  */
 export class UploadStats {
-  /** Size of the upload in bytes. */
-  readonly totalBytes: number;
+  /** Size of the upload in bytes; `null` while a stream's length is unknown. */
+  readonly totalBytes: number | null;
   /** Bytes the server has confirmed. */
   readonly uploadedBytes: number;
   /** Server offset when this uploader started (speed counts from here). */
@@ -46,7 +46,7 @@ export class UploadStats {
    * @param data The counters; missing ones are 0 (`startTime`: now).
    */
   constructor(data: Partial<StatsData> = {}) {
-    this.totalBytes = data.totalBytes ?? 0;
+    this.totalBytes = data.totalBytes === undefined ? 0 : data.totalBytes;
     this.uploadedBytes = data.uploadedBytes ?? 0;
     this.startOffset = data.startOffset ?? 0;
     this.chunksCompleted = data.chunksCompleted ?? 0;
@@ -68,19 +68,32 @@ export class UploadStats {
     return elapsed > 0 ? (this.uploadedBytes - this.startOffset) / elapsed : 0;
   }
 
-  /** Upload speed in MiB per second. */
+  /** Upload speed in MiB per second (the name the seed API gave it). */
   get uploadSpeedMbps(): number {
+    return this.uploadSpeedMiBps;
+  }
+
+  /** Upload speed in MiB per second. */
+  get uploadSpeedMiBps(): number {
     return this.uploadSpeed / (1024 * 1024);
   }
 
-  /** Share of the upload on the server, 0–100 (100 for an empty upload). */
-  get progressPercent(): number {
+  /**
+   * Share of the upload on the server, 0–100 (100 for an empty upload);
+   * `null` while the length is unknown.
+   */
+  get progressPercent(): number | null {
+    if (this.totalBytes === null) return null;
     if (this.totalBytes === 0) return 100;
     return Math.min(100, (this.uploadedBytes / this.totalBytes) * 100);
   }
 
-  /** Seconds left at the current speed; `null` while there is no speed yet. */
+  /**
+   * Seconds left at the current speed; `null` while there is no speed yet
+   * or the length is unknown.
+   */
   get etaSeconds(): number | null {
+    if (this.totalBytes === null) return null;
     const remaining = this.totalBytes - this.uploadedBytes;
     if (remaining <= 0) return 0;
     const speed = this.uploadSpeed;

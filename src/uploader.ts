@@ -5,26 +5,19 @@
  */
 import { type Actor, createActor, type SnapshotFrom } from "xstate";
 import { uploadMachineDefinition as uploadMachine } from "../machines/upload.ts";
-import { abortFailure } from "../machines/upload_logic.ts";
+import { abortFailure } from "../machines/upload_failures.ts";
 import { stateName } from "../machines/state_name.ts";
-import type {
-  UploadContext,
-  UploadMachineInput,
-} from "../machines/upload_types.ts";
+import type { UrlListener } from "../machines/upload_types.ts";
+import { drive, type SnapshotReading } from "./drive.ts";
 import { TusUploadFailed } from "./errors.ts";
-import type { Transport } from "./http/transport.ts";
+import { serverInfoCache } from "./http/server_info_cache.ts";
 import { type ChunkSource, openChunkSource } from "./input/chunk_source.ts";
 import type { UploadInput } from "./input/upload_input.ts";
-import {
-  checkHeaders,
-  type InspectObserver,
-  resolveRequestSettings,
-  resolveUploadSettings,
-  type TusClientOptions,
-} from "./options.ts";
+import type { InspectObserver, TusClientOptions } from "./options.ts";
+import { checkChunkSize, resolveSettings } from "./settings.ts";
 import { UploadStats } from "./stats.ts";
 import { checkSource } from "./source.ts";
-import type { UrlStorage } from "./storage/url_storage.ts";
+import { machineInputOf, type UploadJob } from "./upload_job.ts";
 
 /** Options of {@linkcode Uploader}; give exactly one of `filePath` and `fileStream`. */
 export interface UploaderOptions extends
@@ -39,9 +32,16 @@ export interface UploaderOptions extends
     | "onBeforeRequest"
     | "onAfterResponse"
     | "onShouldRetry"
+    | "onRetry"
+    | "logger"
     | "requestId"
     | "overridePatchMethod"
     | "verifyTlsCert"
+    | "uploadDataDuringCreation"
+    | "storeUrl"
+    | "urlStorage"
+    | "fingerprinter"
+    | "removeFingerprintOnSuccess"
   > {
   /** The upload's own URL (not the creation endpoint). */
   url?: string;
@@ -59,23 +59,15 @@ export interface UploaderOptions extends
   maxRetries?: number;
   /** Aborts every operation of this uploader. */
   signal?: AbortSignal;
-  /** Send the first chunk with the POST (creation-with-upload). @default false */
-  uploadDataDuringCreation?: boolean;
   /** Extra headers for the POST that creates the upload (e.g. `Upload-Concat: partial`). */
   creationHeaders?: Record<string, string>;
-  /**
-   * With `fingerprint`: a created URL is stored there, and a `url` that
-   * answers 404 or 410 is forgotten and replaced by a new upload at
-   * `endpoint`.
-   */
-  urlStorage?: UrlStorage;
-  /** The content's fingerprint: the key in `urlStorage`. */
-  fingerprint?: string;
+  /** Called once, as soon as the upload's URL is known and before its first PATCH. */
+  onUploadUrlAvailable?: UrlListener;
 }
 
 /** Options of {@linkcode Uploader.upload}. */
 export interface UploadOptions {
-  /** Called with a frozen stats snapshot after each chunk the server confirms. */
+  /** Called with a frozen stats snapshot whenever the server confirms bytes. */
   onProgress?: (stats: UploadStats) => void;
   /** Stop once the server holds this many bytes (clamped to the size). */
   stopAt?: number;
@@ -85,6 +77,29 @@ export interface UploadOptions {
 
 type UploadActor = Actor<typeof uploadMachine>;
 type UploadSnapshot = SnapshotFrom<typeof uploadMachine>;
+
+/** Jobs the client prepared, handed over without checking them again. */
+const preparedJobs = new WeakMap<object, UploadJob>();
+
+/**
+ * An uploader for a job the client already checked and resolved.
+ *
+ * @param job Settings and the call's own arguments.
+ */
+export function uploaderForJob(job: UploadJob): Uploader {
+  const token = {};
+  preparedJobs.set(token, job);
+  return new Uploader(token as UploaderOptions);
+}
+
+/** How the driver reads this machine's snapshots. */
+const reading: SnapshotReading<UploadSnapshot> = {
+  stats: (snapshot) => snapshot.context.stats,
+  atRest: (snapshot) => snapshot.status === "done" || snapshot.matches("ready"),
+  failure: (snapshot) =>
+    snapshot.matches("failed") ? snapshot.context.error : null,
+  abortError: (snapshot, reason) => abortFailure(snapshot.context, reason),
+};
 
 /**
  * Uploads one file or input to one tus upload. The upload machine holds all
@@ -99,8 +114,7 @@ type UploadSnapshot = SnapshotFrom<typeof uploadMachine>;
  * ```
  */
 export class Uploader {
-  #options: UploaderOptions;
-  #transport: Transport;
+  #job: UploadJob;
   #source: ChunkSource | null = null;
   #actor: UploadActor | null = null;
   #opening: Promise<void> | null = null;
@@ -111,11 +125,7 @@ export class Uploader {
    * @throws {TypeError} or {RangeError} for bad options.
    */
   constructor(options: UploaderOptions) {
-    checkUploaderOptions(options);
-    const headers = options.headers ?? {};
-    this.#options = options;
-    const settings = resolveRequestSettings(options);
-    this.#transport = { ...settings, headers: () => headers };
+    this.#job = preparedJobs.get(options) ?? jobOf(options);
   }
 
   /**
@@ -140,22 +150,53 @@ export class Uploader {
    * @throws {TusCommunicationError} when the server cannot be asked.
    */
   open(options: { signal?: AbortSignal } = {}): Promise<void> {
-    this.#opening ??= this.#open(options.signal).catch(async (error) => {
+    return this.#start(0, options.signal).catch(async (error) => {
+      await this.close();
+      throw error;
+    });
+  }
+
+  /**
+   * Starts the machine once, to rest at `stopAt` (0: as soon as it can).
+   * A failure before the upload has a URL closes the uploader (a later
+   * call starts afresh); one after it leaves the machine in `failed`, from
+   * which the next call resumes.
+   */
+  #start(
+    stopAt: number,
+    signal?: AbortSignal,
+    onProgress?: (stats: UploadStats) => void,
+  ): Promise<void> {
+    if (this.#opening) return this.#opening;
+    const started = this.#open(stopAt, signal, onProgress);
+    const opened = started.catch(async (error) => {
+      if (this.#snapshot()?.context.url) return;
       this.#opening = null;
       await this.close();
       throw error;
     });
-    return this.#opening;
+    this.#opening = opened;
+    return started.catch(async (error) => {
+      await opened.catch(() => {});
+      throw error;
+    });
   }
 
-  async #open(signal?: AbortSignal): Promise<void> {
-    this.#source = await openChunkSource(this.#options);
-    this.#actor = createActor(uploadMachine, {
-      input: machineInput(this.#options, this.#source, this.#transport),
-      inspect: this.#options.inspect as InspectObserver | undefined,
+  async #open(
+    stopAt: number,
+    signal?: AbortSignal,
+    onProgress?: (stats: UploadStats) => void,
+  ): Promise<void> {
+    this.#source = await openChunkSource(this.#job);
+    const actor = createActor(uploadMachine, {
+      input: machineInputOf(this.#job, this.#source, stopAt),
+      inspect: this.#job.settings.inspect ?? undefined,
     });
-    const actor = this.#actor;
-    await this.#settle(() => actor.start(), signal);
+    this.#actor = actor;
+    await drive(actor, reading, () => actor.start(), {
+      signals: [signal, this.#job.signal],
+      onProgress,
+    });
   }
 
   /**
@@ -167,14 +208,7 @@ export class Uploader {
    */
   async uploadChunk(options: { signal?: AbortSignal } = {}): Promise<boolean> {
     await this.open(options);
-    const actor = this.#requireActor();
-    if (!this.isComplete) {
-      this.#assertIdle();
-      await this.#settle(
-        () => actor.send({ type: "upload.chunk" }),
-        options.signal,
-      );
-    }
+    await this.#command({ type: "upload.chunk" }, options);
     return !this.isComplete;
   }
 
@@ -187,17 +221,30 @@ export class Uploader {
    */
   async upload(options: UploadOptions = {}): Promise<string> {
     const stopAt = checkStopAt(options.stopAt);
-    await this.open(options);
-    const actor = this.#requireActor();
-    if (!this.isComplete) {
-      this.#assertIdle();
-      await this.#settle(
-        () => actor.send({ type: "upload.run", stopAt }),
-        options.signal,
-        options.onProgress,
-      );
+    if (this.#opening === null) {
+      // Not opened yet: one run creates (or opens) and sends up to stopAt,
+      // so a POST may carry the first chunk and stopAt 0 sends nothing.
+      await this.#start(stopAt, options.signal, options.onProgress);
     }
+    await this.#opening;
+    await this.#command({ type: "upload.run", stopAt }, options);
     return this.url ?? "";
+  }
+
+  async #command(
+    event: { type: "upload.chunk" } | { type: "upload.run"; stopAt: number },
+    options: UploadOptions,
+  ): Promise<void> {
+    const actor = this.#requireActor();
+    if (this.isComplete) return;
+    this.#assertIdle(actor);
+    if (event.type === "upload.run" && reachedStop(actor, event.stopAt)) {
+      return;
+    }
+    await drive(actor, reading, () => actor.send(event), {
+      signals: [options.signal, this.#job.signal],
+      onProgress: options.onProgress,
+    });
   }
 
   /** The server holds every byte. */
@@ -207,17 +254,17 @@ export class Uploader {
 
   /** Bytes the server holds. */
   get offset(): number {
-    return this.#context()?.offset ?? 0;
+    return this.#snapshot()?.context.offset ?? 0;
   }
 
   /** The upload URL, once known. */
   get url(): string | null {
-    return this.#context()?.url ?? this.#options.url ?? null;
+    return this.#snapshot()?.context.url ?? this.#job.url;
   }
 
   /** A frozen snapshot of the statistics. */
   get stats(): UploadStats {
-    return new UploadStats(this.#context()?.stats);
+    return new UploadStats(this.#snapshot()?.context.stats);
   }
 
   /**
@@ -251,12 +298,14 @@ export class Uploader {
   }
 
   /** Rejects commands to a closed uploader or one already busy. */
-  #assertIdle(): void {
-    const snapshot = this.#requireActor().getSnapshot();
+  #assertIdle(actor: UploadActor): void {
+    const snapshot = actor.getSnapshot();
     if (snapshot.status === "stopped") {
-      throw new TusUploadFailed("Cannot upload: the uploader is closed");
+      throw new TusUploadFailed("Cannot upload: the uploader is closed", {
+        uploadUrl: snapshot.context.url,
+      });
     }
-    if (snapshot.status === "active" && !isAtRest(snapshot)) {
+    if (!snapshot.matches("ready") && !snapshot.matches("failed")) {
       throw new Error(
         `Cannot upload: another upload() or uploadChunk() call is running (state ${
           stateName(snapshot.value)
@@ -269,86 +318,28 @@ export class Uploader {
     return this.#actor?.getSnapshot() ?? null;
   }
 
-  #context(): UploadContext | null {
-    return this.#snapshot()?.context ?? null;
-  }
-
   #requireActor(): UploadActor {
     if (!this.#actor) {
       throw new Error("Uploader invariant broken: no actor after open()");
     }
     return this.#actor;
   }
+}
 
-  /**
-   * Runs `command` and waits until the machine rests again: `ready`,
-   * `failed` or `done`. Aborting either signal sends `upload.abort`.
-   */
-  #settle(
-    command: () => void,
-    callSignal?: AbortSignal,
-    onProgress?: (stats: UploadStats) => void,
-  ): Promise<void> {
-    const actor = this.#requireActor();
-    const signals = [callSignal, this.#options.signal].filter(
-      (signal): signal is AbortSignal => signal !== undefined,
-    );
-    const aborted = signals.find((signal) => signal.aborted);
-    if (aborted) {
-      return Promise.reject(
-        abortFailure(actor.getSnapshot().context, aborted.reason),
-      );
-    }
-    return new Promise<void>((resolve, reject) => {
-      let reported = actor.getSnapshot().context.stats;
-      const onAbort = (event: Event) =>
-        actor.send({
-          type: "upload.abort",
-          reason: (event.target as AbortSignal).reason,
-        });
-      const finish = (error?: unknown) => {
-        subscription.unsubscribe();
-        for (const signal of signals) {
-          signal.removeEventListener("abort", onAbort);
-        }
-        error === undefined ? resolve() : reject(error);
-      };
-      const check = (snapshot: UploadSnapshot) => {
-        const stats = snapshot.context.stats;
-        if (
-          onProgress && stats !== reported &&
-          stats.chunksCompleted !== reported.chunksCompleted
-        ) {
-          reported = stats;
-          onProgress(new UploadStats(stats));
-        }
-        if (snapshot.status === "done" || snapshot.matches("ready")) finish();
-        else if (snapshot.matches("failed")) finish(snapshot.context.error);
-      };
-      const subscription = actor.subscribe({
-        next: check,
-        error: (error) =>
-          finish(
-            new TusUploadFailed(`Cannot upload: ${String(error)}`, {
-              cause: error,
-            }),
-          ),
-      });
-      for (const signal of signals) {
-        signal.addEventListener("abort", onAbort, { once: true });
-      }
-      command();
-      check(actor.getSnapshot());
-    });
-  }
+/** The run already rests where it was asked to stop. */
+function reachedStop(actor: UploadActor, stopAt: number): boolean {
+  const snapshot = actor.getSnapshot();
+  return snapshot.matches("ready") &&
+    snapshot.context.offset >=
+      Math.min(stopAt, snapshot.context.size ?? Infinity);
 }
 
 /**
- * Checks every option of an uploader before any I/O.
+ * The job of a bare uploader: its options checked and resolved.
  *
- * @throws {TypeError} or {RangeError} naming the option.
+ * @throws {TypeError} or {RangeError} for bad options.
  */
-export function checkUploaderOptions(options: UploaderOptions): void {
+function jobOf(options: UploaderOptions): UploadJob {
   checkSource(options);
   if (options.url === undefined && options.endpoint === undefined) {
     throw new TypeError("Cannot create uploader: give url (or endpoint)");
@@ -361,45 +352,42 @@ export function checkUploaderOptions(options: UploaderOptions): void {
       );
     }
   }
-  const { chunkSize } = resolveUploadSettings(options, 0);
-  if (chunkSize === Infinity && options.fileStream instanceof ReadableStream) {
+  const settings = resolveSettings(options, 0);
+  const chunkSize = checkChunkSize(options.chunkSize ?? settings.chunkSize);
+  checkStreamChunkSize(chunkSize, options.fileStream);
+  const endpoint = options.endpoint ?? null;
+  return {
+    settings,
+    endpoint,
+    url: options.url ?? null,
+    metadata: options.encodedMetadata ?? null,
+    filePath: options.filePath,
+    fileStream: options.fileStream,
+    serverInfo: serverInfoCache(
+      settings.transport,
+      endpoint ?? options.url ?? "",
+    ),
+    onUploadUrlAvailable: options.onUploadUrlAvailable ?? null,
+    signal: options.signal,
+    creationHeaders: options.creationHeaders ?? {},
+    chunkSize,
+  };
+}
+
+/**
+ * A stream is sent in finite chunks: a failed chunk must be re-sent.
+ *
+ * @throws {RangeError} for a `ReadableStream` with `chunkSize: Infinity`.
+ */
+export function checkStreamChunkSize(
+  chunkSize: number,
+  input: UploadInput | undefined,
+): void {
+  if (chunkSize === Infinity && input instanceof ReadableStream) {
     throw new RangeError(
       "Cannot upload a ReadableStream with chunkSize Infinity: a failed chunk must be re-sent, so a stream is sent in finite chunks",
     );
   }
-  checkHeaders(options.headers);
-  resolveRequestSettings(options);
-}
-
-/**
- * The upload machine's input for `options`, reading from `source`.
- *
- * @throws {TypeError} or {RangeError} for bad options.
- */
-export function machineInput(
-  options: UploaderOptions,
-  source: ChunkSource,
-  transport: Transport,
-  runOnStart = false,
-): UploadMachineInput {
-  const upload = resolveUploadSettings(options, 0);
-  return {
-    transport,
-    source,
-    endpoint: options.endpoint ?? null,
-    url: options.url ?? null,
-    metadata: options.encodedMetadata ?? null,
-    chunkSize: upload.chunkSize,
-    checksum: upload.checksum,
-    maxRetries: upload.maxRetries,
-    retryDelay: upload.retryDelay,
-    shouldRetry: upload.onShouldRetry,
-    uploadDataDuringCreation: options.uploadDataDuringCreation ?? false,
-    creationHeaders: options.creationHeaders ?? {},
-    urlStorage: options.urlStorage ?? null,
-    fingerprint: options.fingerprint ?? null,
-    runOnStart,
-  };
 }
 
 /**
@@ -418,7 +406,4 @@ export function checkStopAt(stopAt: unknown): number {
   return stopAt;
 }
 
-/** The machine waits for a command: nothing is in flight. */
-function isAtRest(snapshot: UploadSnapshot): boolean {
-  return snapshot.matches("ready") || snapshot.matches("failed");
-}
+export type { InspectObserver };

@@ -16,9 +16,9 @@ const SIZE = 8 * 1024 * 1024;
 
 function bar(stats: UploadStats): string {
   const width = 30;
-  const filled = Math.round((stats.progressPercent / 100) * width);
+  const filled = Math.round(((stats.progressPercent ?? 0) / 100) * width);
   return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${
-    stats.progressPercent.toFixed(1).padStart(5)
+    (stats.progressPercent ?? 0).toFixed(1).padStart(5)
   }%  ${stats.uploadSpeedMbps.toFixed(1)} MiB/s`;
 }
 
@@ -44,7 +44,7 @@ async function main(): Promise<number> {
         await uploader.upload({
           onProgress(stats) {
             console.log(`  ${bar(stats)}`);
-            if (stats.progressPercent >= 50) {
+            if ((stats.progressPercent ?? 0) >= 50) {
               interrupt.abort(new Error("demo interruption"));
             }
           },

@@ -36,9 +36,9 @@ function formatSeconds(seconds: number | null): string {
 
 /** The figures of one update, shared by both renderings. */
 function figures(stats: UploadStats): string {
-  const percent = stats.progressPercent.toFixed(1).padStart(5);
+  const percent = (stats.progressPercent ?? 0).toFixed(1).padStart(5);
   const sizes = `${formatBytes(stats.uploadedBytes)} / ${
-    formatBytes(stats.totalBytes)
+    formatBytes(stats.totalBytes ?? stats.uploadedBytes)
   }`;
   const speed = `${formatBytes(Math.round(stats.uploadSpeed))}/s`;
   return `${percent}%  ${sizes}  ${speed}  eta ${
@@ -71,7 +71,7 @@ export class ProgressReporter {
       this.#stream.write(`progress ${figures(stats)}\n`);
       return;
     }
-    const filled = Math.round((stats.progressPercent / 100) * BAR_WIDTH);
+    const filled = Math.round(((stats.progressPercent ?? 0) / 100) * BAR_WIDTH);
     const bar = `${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}`;
     // \x1b[K clears what a longer previous line left behind.
     this.#stream.write(`\r[${bar}] ${figures(stats)}\x1b[K`);

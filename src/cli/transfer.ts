@@ -128,7 +128,7 @@ export async function runTransfer(
     const last = progress.last;
     progress.note(
       last
-        ? `Done: ${formatBytes(last.totalBytes)} in ${
+        ? `Done: ${formatBytes(last.totalBytes ?? last.uploadedBytes)} in ${
           last.elapsedTime.toFixed(1)
         }s`
         : "Done: the server already holds every byte",
@@ -151,7 +151,7 @@ function reportInterruption(
 ): void {
   const held = progress.last
     ? ` after ${formatBytes(progress.last.uploadedBytes)} of ${
-      formatBytes(progress.last.totalBytes)
+      formatBytes(progress.last.totalBytes ?? progress.last.uploadedBytes)
     }`
     : "";
   if (url !== null) {

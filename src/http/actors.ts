@@ -8,6 +8,8 @@
 import { TusCommunicationError } from "../errors.ts";
 import type { ChunkSource } from "../input/chunk_source.ts";
 import type { ChunkPrefetcher } from "../input/chunk_prefetch.ts";
+import type { ChecksumAlgorithm } from "../protocol/checksum.ts";
+import { assertNoDowngrade } from "./upload_url.ts";
 import { type CreatedUpload, createUpload } from "./create_upload.ts";
 import { readUpload, type UploadState } from "./read_upload.ts";
 import { type ChunkResult, sendChunk } from "./send_chunk.ts";
@@ -57,6 +59,8 @@ export async function runCreation(
 export interface OffsetInput {
   readonly transport: Transport;
   readonly url: string;
+  /** The endpoint: an upload URL may not downgrade it to `http:`. */
+  readonly endpoint: string | null;
   /** The size the source has (`null`: unknown): the server's length must match it. */
   readonly size: number | null;
 }
@@ -64,13 +68,15 @@ export interface OffsetInput {
 /**
  * HEAD the upload and check it is the one the source belongs to.
  *
- * @throws {TusCommunicationError} when the server's length differs from
- * the source size, or its offset is past it.
+ * @throws {TusCommunicationError} when the URL downgrades the endpoint's
+ * `https:` (before any request), when the server's length differs from the
+ * source size, or its offset is past it.
  */
 export async function runOffsetRead(
   input: OffsetInput,
   signal: AbortSignal,
 ): Promise<UploadState> {
+  assertNoDowngrade(input.url, input.endpoint);
   const state = await readUpload(input.transport, input.url, signal);
   const where = `HEAD ${withoutQuery(input.url)}`;
   if (input.size === null) return state;
@@ -97,6 +103,8 @@ export interface ChunkInput {
   /** Bytes of the chunk after this one, to prepare meanwhile (0: none). */
   readonly nextLength: number;
   readonly prefetcher: ChunkPrefetcher;
+  /** The `Upload-Checksum` algorithm, or `null` for none. */
+  readonly checksum: ChecksumAlgorithm | null;
   /** Send the rest as one streamed body instead of a buffered chunk. */
   readonly streaming: boolean;
   /** The server still waits for `Upload-Length`. */
@@ -115,7 +123,12 @@ export async function runChunk(
     : undefined;
   const prepared = stream
     ? { bytes: stream, checksum: null }
-    : await input.prefetcher.take(offset, length, input.nextLength);
+    : await input.prefetcher.take(
+      offset,
+      length,
+      input.nextLength,
+      input.checksum,
+    );
   const sent = stream ? length : (prepared.bytes as Uint8Array).length;
   const known = source.size;
   return await sendChunk(input.transport, {

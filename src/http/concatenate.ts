@@ -5,6 +5,7 @@
  */
 import { TusCommunicationError } from "../errors.ts";
 import { sendTusRequest, type Transport, withoutQuery } from "./transport.ts";
+import { resolveLocation } from "./upload_url.ts";
 
 /** What the final upload needs. */
 export interface FinalUploadRequest {
@@ -50,7 +51,7 @@ export async function createFinalUpload(
       { statusCode: response.status },
     );
   }
-  return new URL(location, request.endpoint).href;
+  return resolveLocation(location, request.endpoint);
 }
 
 /** Parts on the endpoint's origin are named by path, as the spec shows. */

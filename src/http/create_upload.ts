@@ -3,10 +3,15 @@
  *
  * @module
  */
-import { TusCommunicationError, TusUploadFailed } from "../errors.ts";
+import {
+  errorDetails,
+  TusCommunicationError,
+  TusUploadFailed,
+} from "../errors.ts";
 import { OFFSET_OCTET_STREAM } from "../protocol/headers.ts";
 import { parseStrictInteger } from "../protocol/strict_integer.ts";
 import { sendTusRequest, type Transport, withoutQuery } from "./transport.ts";
+import { resolveLocation } from "./upload_url.ts";
 
 /** What creating an upload needs. */
 export interface CreateUploadRequest {
@@ -69,7 +74,9 @@ export async function createUpload(
       { statusCode: response.status },
     );
   }
-  const url = new URL(location, request.endpoint).href;
+  const url = withData
+    ? relabelled(() => resolveLocation(location, request.endpoint))
+    : resolveLocation(location, request.endpoint);
   if (!withData) return { url, offset: 0 };
   const offset = parseStrictInteger(response.headers.get("Upload-Offset"));
   // A server that ignored the body or sent no valid offset: ask with HEAD
@@ -78,14 +85,17 @@ export async function createUpload(
   return { url, offset: offset !== null && offset <= sent ? offset : 0 };
 }
 
+function relabelled<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    throw asUploadFailed(error);
+  }
+}
+
 /** Re-labels a failure of a request that carried bytes as an upload failure. */
 export function asUploadFailed(error: unknown): unknown {
   if (!(error instanceof TusCommunicationError)) return error;
   if (error instanceof TusUploadFailed) return error;
-  return new TusUploadFailed(error.message, {
-    statusCode: error.statusCode,
-    responseContent: error.responseContent,
-    retryAfterMs: error.retryAfterMs,
-    cause: error.cause,
-  });
+  return new TusUploadFailed(error.message, errorDetails(error));
 }

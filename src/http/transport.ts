@@ -8,6 +8,7 @@ import { TusCommunicationError } from "../errors.ts";
 import { TUS_VERSION } from "../protocol/headers.ts";
 import { parseRetryAfter } from "../protocol/retry_after.ts";
 import { describeTlsFailure } from "../runtime/tls.ts";
+import { networkCause } from "./network_cause.ts";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -21,6 +22,32 @@ export type AfterResponseHook = (
   request: Request,
   response: Response,
 ) => void | Promise<void>;
+
+/** One thing a request did, as a logger receives it. */
+export type TusLogEvent =
+  | {
+    readonly type: "request";
+    readonly method: string;
+    readonly url: string;
+    readonly headers: Record<string, string>;
+  }
+  | {
+    readonly type: "response";
+    readonly method: string;
+    readonly url: string;
+    readonly status: number;
+    readonly headers: Record<string, string>;
+    readonly durationMs: number;
+  }
+  | {
+    readonly type: "error";
+    readonly method: string;
+    readonly url: string;
+    readonly message: string;
+  };
+
+/** Receives every {@linkcode TusLogEvent}. */
+export type TusLogger = (event: TusLogEvent) => void;
 
 /** How requests are sent: shared by every request of a client or uploader. */
 export interface Transport {
@@ -38,6 +65,8 @@ export interface Transport {
   readonly onBeforeRequest?: BeforeRequestHook;
   /** Sees every response. */
   readonly onAfterResponse?: AfterResponseHook;
+  /** Receives every request, response and network error. */
+  readonly logger?: TusLogger;
 }
 
 /** One tus request, before the transport dresses it. */
@@ -93,12 +122,28 @@ export async function sendTusRequest(
       requestId,
     );
     let response: Response;
+    const log = transport.logger;
+    const started = log ? logRequest(log, prepared) : 0;
     try {
       const send = transport.fetch;
       response = await send(prepared);
     } catch (error) {
-      throw networkError(request, timeout, transport, describe, error);
+      const failure = networkError(
+        request,
+        timeout,
+        transport,
+        describe,
+        error,
+      );
+      log?.({
+        type: "error",
+        method: prepared.method,
+        url: prepared.url,
+        message: failure instanceof Error ? failure.message : String(failure),
+      });
+      throw failure;
     }
+    if (log) logResponse(log, prepared, response, started);
     if (transport.onAfterResponse) {
       // The hook gets its own copy, so reading it leaves ours intact; an
       // unread copy is cancelled, or it would hold the connection open.
@@ -183,11 +228,53 @@ function networkError(
       { cause: error },
     );
   }
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = innermostMessage(error);
   const tls = describeTlsFailure(error);
-  const what = tls ? `${tls} (${reason})` : `network error (${reason})`;
+  const cause = networkCause(error);
+  const what = tls
+    ? `${tls} (${reason})`
+    : cause
+    ? `network error ${cause} (${reason})`
+    : `network error (${reason})`;
   return new TusCommunicationError(describe(what), {
     cause: error,
+  });
+}
+
+/** The message of the deepest `cause`: "fetch failed" says nothing. */
+function innermostMessage(error: unknown): string {
+  const messages: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current; depth++) {
+    messages.push(current instanceof Error ? current.message : String(current));
+    current = (current as { cause?: unknown }).cause;
+  }
+  return messages.filter(Boolean).join(": ");
+}
+
+function logRequest(log: TusLogger, request: Request): number {
+  log({
+    type: "request",
+    method: request.method,
+    url: request.url,
+    headers: Object.fromEntries(request.headers),
+  });
+  return Date.now();
+}
+
+function logResponse(
+  log: TusLogger,
+  request: Request,
+  response: Response,
+  started: number,
+): void {
+  log({
+    type: "response",
+    method: request.method,
+    url: request.url,
+    status: response.status,
+    headers: Object.fromEntries(response.headers),
+    durationMs: Date.now() - started,
   });
 }
 

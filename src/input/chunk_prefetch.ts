@@ -22,13 +22,15 @@ export interface PreparedChunk {
 /** Hands out prepared chunks, preparing the next one in the background. */
 export interface ChunkPrefetcher {
   /**
-   * The chunk at `offset` of `length` bytes; then starts preparing the one
-   * after it (`nextLength` bytes, 0 for none).
+   * The chunk at `offset` of `length` bytes with its checksum by
+   * `algorithm`; then starts preparing the one after it (`nextLength`
+   * bytes, 0 for none).
    */
   take(
     offset: number,
     length: number,
     nextLength: number,
+    algorithm: ChecksumAlgorithm | null,
   ): Promise<PreparedChunk>;
 }
 
@@ -38,16 +40,21 @@ export interface ChunkPrefetcher {
  */
 export function chunkPrefetcher(
   source: ChunkSource,
-  algorithm: ChecksumAlgorithm | null,
   readAhead: boolean,
 ): ChunkPrefetcher {
   let ahead:
-    | { offset: number; length: number; chunk: Promise<PreparedChunk> }
+    | {
+      offset: number;
+      length: number;
+      algorithm: ChecksumAlgorithm | null;
+      chunk: Promise<PreparedChunk>;
+    }
     | null = null;
 
   async function prepare(
     offset: number,
     length: number,
+    algorithm: ChecksumAlgorithm | null,
   ): Promise<PreparedChunk> {
     const bytes = await source.read(offset, length);
     const checksum = algorithm ? await checksumHeader(algorithm, bytes) : null;
@@ -55,14 +62,18 @@ export function chunkPrefetcher(
   }
 
   return {
-    take(offset, length, nextLength) {
-      const hit = ahead?.offset === offset && ahead.length === length;
-      const chunk = hit && ahead ? ahead.chunk : prepare(offset, length);
+    take(offset, length, nextLength, algorithm) {
+      const hit = ahead?.offset === offset && ahead.length === length &&
+        ahead.algorithm === algorithm;
+      const chunk = hit && ahead
+        ? ahead.chunk
+        : prepare(offset, length, algorithm);
       ahead = null;
       if (readAhead && nextLength > 0) {
-        const next = chunk.then(() => prepare(offset + length, nextLength));
+        const start = offset + length;
+        const next = chunk.then(() => prepare(start, nextLength, algorithm));
         next.catch(() => {}); // surfaces when taken, if ever
-        ahead = { offset: offset + length, length: nextLength, chunk: next };
+        ahead = { offset: start, length: nextLength, algorithm, chunk: next };
       }
       return chunk;
     },

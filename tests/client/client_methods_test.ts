@@ -131,14 +131,31 @@ describe("deleteUpload()", () => {
     );
   });
 
-  test("deleteUpload() rejects a 500 with TusCommunicationError statusCode 500", async () => {
+  test("deleteUpload() retries a 500 like a chunk, then rejects with TusCommunicationError statusCode 500", async () => {
     await using server = await startTusServer();
-    const client = clientFor(server);
+    const client = clientFor(server, { maxRetries: 2 });
     const url = await client.uploadFile({ fileStream: bytes });
-    server.faults.failNext({ status: 500, method: "DELETE" });
+    server.faults.failNext({ status: 500, method: "DELETE", count: 3 });
     await assert.rejects(client.deleteUpload(url), isCommunicationError(500));
-    assert.equal(requestsOf(server.requests, "DELETE").length, 1);
+    assert.equal(requestsOf(server.requests, "DELETE").length, 3);
     assert.equal(server.uploadOf(url)?.gone, null);
+  });
+
+  test("deleteUpload() gets through after a 503 and a 423, and never retries a 403", async () => {
+    await using server = await startTusServer();
+    const client = clientFor(server, { maxRetries: 3 });
+    const url = await client.uploadFile({ fileStream: bytes });
+    server.faults.failNext({ status: 503, method: "DELETE" });
+    server.faults.failNext({ status: 423, method: "DELETE" });
+    await client.deleteUpload(url);
+    assert.equal(
+      sequence(requestsOf(server.requests, "DELETE")).join(", "),
+      "DELETE 503, DELETE 423, DELETE 204",
+    );
+    const other = await client.uploadFile({ fileStream: randomBytes(8, 3) });
+    server.faults.failNext({ status: 403, method: "DELETE" });
+    await assert.rejects(client.deleteUpload(other), isCommunicationError(403));
+    assert.equal(requestsOf(server.requests, "DELETE").length, 4);
   });
 });
 
@@ -159,7 +176,7 @@ describe("headers", () => {
     });
     assert.deepEqual(
       server.requests.map((r) => r.headers.authorization?.slice(7)),
-      ["one", "one", "two", "two", "two"],
+      ["one", "one", "one", "two", "two", "two"],
     );
   });
 
@@ -261,7 +278,12 @@ describe("request hooks", () => {
         (error: unknown) =>
           error instanceof TusUploadFailed && error.statusCode === 400,
       );
-      assert.deepEqual(sequence(server.requests), ["POST 201", "PATCH 400"]);
+      assert.deepEqual(sequence(server.requests), [
+        "OPTIONS 204",
+        "POST 201",
+        "PATCH 400",
+        "HEAD 200",
+      ]);
     },
   );
 });
@@ -305,7 +327,11 @@ describe("requestId and overridePatchMethod", () => {
     });
     const url = await client.uploadFile({ fileStream: bytes });
     assert.deepEqual(server.bytesOf(url), bytes);
-    const sent = server.requests.slice(1);
+    const sent = server.requests.slice(2);
+    assert.equal(
+      sequence(server.requests.slice(0, 2)).join(),
+      "OPTIONS 204,POST 201",
+    );
     assert.equal(sent.length, 3);
     for (const request of sent) {
       assert.equal(request.method, "POST");
@@ -313,7 +339,7 @@ describe("requestId and overridePatchMethod", () => {
       assert.equal(request.headers["x-http-method-override"], "PATCH");
     }
     assert.equal(
-      server.requests[0]?.headers["x-http-method-override"],
+      server.requests[1]?.headers["x-http-method-override"],
       undefined,
     );
   });
@@ -328,7 +354,10 @@ describe("server refusals", () => {
     assert.ok(isCommunicationError(412)(error));
     assert.match(error.message, /1\.0\.0/);
     assert.match(error.message, /2\.0\.0,\s?0\.2\.2/);
-    assert.deepEqual(sequence(server.tus.requests), ["POST 412"]);
+    assert.deepEqual(sequence(server.tus.requests), [
+      "OPTIONS 204",
+      "POST 412",
+    ]);
   });
 
   test("a 201 without Location rejects with TusCommunicationError naming Location, without retry", async () => {
@@ -340,7 +369,7 @@ describe("server refusals", () => {
         isCommunicationError(201)(error) &&
         (error as Error).message.includes("Location"),
     );
-    assert.deepEqual(sequence(server.requests), ["POST 201"]);
+    assert.deepEqual(sequence(server.requests), ["OPTIONS 204", "POST 201"]);
   });
 
   test("a 413 past Tus-Max-Size on creation rejects with TusCommunicationError 413", async () => {
@@ -349,7 +378,7 @@ describe("server refusals", () => {
       clientFor(server).uploadFile({ fileStream: bytes }),
       isCommunicationError(413),
     );
-    assert.deepEqual(sequence(server.requests), ["POST 413"]);
+    assert.deepEqual(sequence(server.requests), ["OPTIONS 204", "POST 413"]);
     assert.equal(server.uploads().length, 0);
   });
 });

@@ -25,6 +25,7 @@ describe("409 Conflict", () => {
     const url = await uploader.upload();
     assert.equal(sha256(server.bytesOf(url)), sha256(bytes));
     assert.deepEqual(sequence(server.requests), [
+      "OPTIONS 204",
       "POST 201",
       "PATCH 204",
       "PATCH 409",

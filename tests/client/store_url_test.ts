@@ -4,6 +4,7 @@ import {
   FileUrlStorage,
   Fingerprint,
   MemoryUrlStorage,
+  storageKey,
   TusClient,
   TusCommunicationError,
 } from "../../mod.ts";
@@ -24,7 +25,10 @@ describe("storeUrl", () => {
       stopAt: 16 * KIB,
     });
     const fingerprint = await new Fingerprint().getFingerprint(file.path);
-    assert.equal(await urlStorage.getUrl(fingerprint), url);
+    const key = storageKey(fingerprint, server.url);
+    assert.equal(key, `${fingerprint}::${new URL(server.url).href}`);
+    assert.equal(await urlStorage.getUrl(key), url);
+    assert.equal(await urlStorage.getUrl(fingerprint), null);
 
     const second = new TusClient(server.url, options);
     const resumed = await second.uploadFile({ filePath: file.path });
@@ -67,7 +71,8 @@ describe("storeUrl", () => {
       assert.notEqual(fresh, old);
       assert.equal(sha256(server.bytesOf(fresh)), sha256(bytes));
       const fingerprint = await new Fingerprint().getFingerprint(bytes);
-      assert.equal(await urlStorage.getUrl(fingerprint), fresh);
+      const key = storageKey(fingerprint, server.url);
+      assert.equal(await urlStorage.getUrl(key), fresh);
     });
   }
 

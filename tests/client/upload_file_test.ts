@@ -41,7 +41,7 @@ describe("uploadFile()", () => {
     const client = new TusClient(server.url);
     const url = await client.uploadFile({ fileStream: new Uint8Array() });
     assert.equal(server.uploadOf(url)?.length, 0);
-    assert.deepEqual(server.requests.map((r) => r.method), ["POST"]);
+    assert.deepEqual(server.requests.map((r) => r.method), ["OPTIONS", "POST"]);
   });
 
   test("sends sha256 and sha512 checksums when asked, none when false", async () => {

@@ -21,7 +21,7 @@ function parentStates(events: InspectionEvent[]): string[] {
 }
 
 describe("parallelUploadMachine", () => {
-  test("runs uploadingParts → concatenating → remembering → done, with one child per part", async () => {
+  test("runs probing → recalling → uploadingParts → concatenating → remembering → done, with one child per part", async () => {
     await using server = await startTusServer();
     const events: InspectionEvent[] = [];
     const client = new TusClient(server.url, {
@@ -35,6 +35,8 @@ describe("parallelUploadMachine", () => {
     const url = await client.uploadFile({ fileStream: bytes });
     assert.equal(sha256(server.bytesOf(url)), sha256(bytes));
     assert.deepEqual(parentStates(events), [
+      "probing",
+      "recalling",
       "uploadingParts",
       "concatenating",
       "remembering",
@@ -48,7 +50,7 @@ describe("parallelUploadMachine", () => {
     assert.deepEqual([...parts].sort(), ["part-0", "part-1", "part-2"]);
   });
 
-  test("a remembered, complete final upload goes opening → done without a part", async () => {
+  test("a remembered, complete final upload goes probing → recalling → opening → done without a part", async () => {
     await using server = await startTusServer();
     const urlStorage = new MemoryUrlStorage();
     const bytes = randomBytes(9000);
@@ -62,6 +64,11 @@ describe("parallelUploadMachine", () => {
       inspect: (event) => events.push(event),
     }).uploadFile({ fileStream: bytes });
     assert.equal(again, url);
-    assert.deepEqual(parentStates(events), ["opening", "done"]);
+    assert.deepEqual(parentStates(events), [
+      "probing",
+      "recalling",
+      "opening",
+      "done",
+    ]);
   });
 });

@@ -5,7 +5,7 @@ import { uploadMachineDefinition as uploadMachine } from "../../machines/upload.
 import type { UploadMachineInput } from "../../machines/upload_types.ts";
 import { TusUploadFailed } from "../../src/errors.ts";
 import { openChunkSource } from "../../src/input/chunk_source.ts";
-import { resolveRequestSettings } from "../../src/options.ts";
+import { resolveSettings } from "../../src/settings.ts";
 import { startTusServer, type TusServer } from "../../src/testing/mod.ts";
 import { randomBytes, sequence } from "../_helpers.ts";
 import { stateName } from "../client/_client_helpers.ts";
@@ -23,10 +23,7 @@ async function inputFor(
   overrides: Partial<UploadMachineInput> = {},
 ): Promise<UploadMachineInput> {
   return {
-    transport: {
-      ...resolveRequestSettings({ timeout: 5_000 }),
-      headers: () => ({}),
-    },
+    transport: resolveSettings({ timeout: 5_000 }).transport,
     source: await openChunkSource({ fileStream: bytes }),
     endpoint: server.url,
     url: null,
@@ -36,10 +33,13 @@ async function inputFor(
     maxRetries: 3,
     retryDelay: 1,
     shouldRetry: null,
+    onRetry: null,
     uploadDataDuringCreation: false,
     creationHeaders: {},
-    urlStorage: null,
-    fingerprint: null,
+    recall: null,
+    serverInfo: null,
+    onUploadUrlAvailable: null,
+    stopAt: 0,
     ...overrides,
   };
 }
@@ -128,7 +128,7 @@ describe("uploadMachine", () => {
     ]);
   });
 
-  test("uploadMachine retries a failed chunk: uploading → retrying → uploading", async () => {
+  test("uploadMachine retries a failed chunk: uploading → retrying → conflict.head → uploading", async () => {
     await using server = await startTusServer();
     using run = startRecorded(await inputFor(server));
     await settledIn(run.actor, "ready");
@@ -140,6 +140,7 @@ describe("uploadMachine", () => {
       "ready",
       "uploading",
       "retrying",
+      "conflict.head",
       "uploading",
       "uploading",
       "uploading",

@@ -1,0 +1,102 @@
+/**
+ * The inputs the upload machine hands its actors, built from the context.
+ *
+ * @module
+ */
+import type {
+  ChunkInput,
+  CreationInput,
+  OffsetInput,
+} from "../src/http/actors.ts";
+import type {
+  AnnounceInput,
+  ProbeInput,
+  RecallInput,
+} from "./upload_actors.ts";
+import type { StorageInput } from "./shared_actors.ts";
+import {
+  creationChunkLength,
+  followingChunkLength,
+  nextChunkLength,
+} from "./upload_logic.ts";
+import type { UploadContext } from "./upload_types.ts";
+
+type Args = { context: UploadContext };
+
+/** A broken invariant: a step ran without what its guard promised. */
+function missing(what: string): never {
+  throw new Error(`Machine invariant broken: ${what}`);
+}
+
+/** For `recalling`. */
+export function recallInput({ context }: Args): RecallInput {
+  return {
+    plan: context.recall ?? missing("recalling without a recall plan"),
+    endpoint: context.endpoint ?? missing("recalling without an endpoint"),
+  };
+}
+
+/** For `probing`. */
+export function probeInput({ context }: Args): ProbeInput {
+  return {
+    serverInfo: context.serverInfo ?? missing("probing without a server"),
+    checksum: context.checksum,
+    wantsDataWithCreation: context.uploadDataDuringCreation,
+  };
+}
+
+/** For `creating`. */
+export function creationInput({ context }: Args): CreationInput {
+  return {
+    transport: context.transport,
+    source: context.source,
+    endpoint: context.endpoint ?? missing("creating without an endpoint"),
+    metadata: context.metadata,
+    headers: context.creationHeaders,
+    firstChunk: creationChunkLength(context),
+  };
+}
+
+/** For `remembering` and `forgetting`. */
+export function storageInput({ context }: Args): StorageInput {
+  return {
+    storage: context.recall?.storage ?? missing("storage without a plan"),
+    fingerprint: context.storageKey ?? missing("storage without a key"),
+    url: context.url ?? "",
+  };
+}
+
+/** For `announcing`. */
+export function announceInput({ context }: Args): AnnounceInput {
+  return {
+    listener: context.onUploadUrlAvailable ?? missing("announcing to nobody"),
+    url: context.url ?? missing("announcing without a URL"),
+  };
+}
+
+/** For `opening`, `conflict.head` and `verifying`. */
+export function offsetInput({ context }: Args): OffsetInput {
+  return {
+    transport: context.transport,
+    url: context.url ?? missing("HEAD without a URL"),
+    endpoint: context.endpoint,
+    size: context.source.size,
+  };
+}
+
+/** For `uploading`. */
+export function chunkInput({ context }: Args): ChunkInput {
+  return {
+    transport: context.transport,
+    source: context.source,
+    url: context.url ?? missing("PATCH without a URL"),
+    offset: context.offset,
+    length: nextChunkLength(context),
+    nextLength: followingChunkLength(context),
+    prefetcher: context.prefetcher,
+    checksum: context.checksumAlgorithm,
+    streaming: context.chunkSize === Infinity &&
+      context.source.stream !== undefined,
+    lengthDeferred: context.lengthDeferred,
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The server's OPTIONS answer, asked once per client and shared by every
+ * upload: creation-with-upload, concatenation and checksums are decided
+ * from it.
+ *
+ * @module
+ */
+import { readServerInfo, type ServerInfo } from "./server_options.ts";
+import type { Transport } from "./transport.ts";
+
+/** Hands out the cached OPTIONS answer (`null` when OPTIONS failed). */
+export interface ServerInfoCache {
+  /**
+   * The answer, asking the server the first time. Aborting `signal` stops
+   * this caller's wait, not the shared request.
+   */
+  get(signal: AbortSignal): Promise<ServerInfo | null>;
+  /** Keeps `answer` (an explicit `getServerInfo()`) when none is cached yet. */
+  offer(answer: Promise<ServerInfo>): void;
+}
+
+/**
+ * A cache over OPTIONS on `endpoint`. A failed OPTIONS is cached as `null`
+ * too: a server that does not answer it is not asked again by each upload.
+ */
+export function serverInfoCache(
+  transport: Transport,
+  endpoint: string,
+): ServerInfoCache {
+  let answer: Promise<ServerInfo | null> | null = null;
+  return {
+    get(signal) {
+      answer ??= readServerInfo(transport, endpoint).catch(() => null);
+      return untilAborted(answer, signal);
+    },
+    offer(given) {
+      answer ??= given.catch(() => null);
+    },
+  };
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", onAbort)
+    );
+  });
+}

@@ -1,0 +1,244 @@
+/**
+ * Options checked and resolved once, at the edge, into {@linkcode Settings}:
+ * a type with no optional fields that the client, the uploader and the
+ * machines share. Nothing below re-reads the user's options.
+ *
+ * @module
+ */
+import { Fingerprint, type Fingerprinter } from "./fingerprint.ts";
+import type { Transport, TusLogger } from "./http/transport.ts";
+import { debugLogger } from "./runtime/debug_log.ts";
+import { insecureFetch } from "./runtime/tls.ts";
+import {
+  type ChecksumChoice,
+  resolveChecksumChoice,
+} from "./protocol/checksum.ts";
+import { assertMetadataEncoding } from "./protocol/metadata.ts";
+import {
+  DEFAULTS,
+  type InspectObserver,
+  type TusClientOptions,
+} from "./options.ts";
+import { FileUrlStorage } from "./storage/file_url_storage.ts";
+import type { UrlStorage } from "./storage/url_storage.ts";
+import type { RetryListener, ShouldRetry } from "../machines/upload_types.ts";
+
+/** Every option, checked, with its default filled in. */
+export interface Settings {
+  /** How requests are sent; `headers` reads the live header object. */
+  readonly transport: Transport;
+  /** The live custom headers (`updateHeaders` changes them mid-upload). */
+  readonly headers: Record<string, string>;
+  readonly chunkSize: number;
+  readonly checksum: ChecksumChoice;
+  readonly maxRetries: number;
+  readonly retryDelay: number;
+  readonly shouldRetry: ShouldRetry | null;
+  readonly onRetry: RetryListener | null;
+  readonly metadataEncoding: string;
+  readonly parallelUploads: number;
+  readonly uploadDataDuringCreation: boolean;
+  /** `null` unless `storeUrl`. */
+  readonly urlStorage: UrlStorage | null;
+  readonly fingerprinter: Fingerprinter;
+  readonly removeFingerprintOnSuccess: boolean;
+  readonly inspect: InspectObserver | null;
+}
+
+/**
+ * Checks every option and fills in its default.
+ *
+ * @param defaultMaxRetries `maxRetries` when not given (the client's 3, a
+ * bare uploader's 0).
+ * @throws {TypeError} or {RangeError} naming the option, before any request.
+ */
+export function resolveSettings(
+  options: TusClientOptions,
+  defaultMaxRetries: number = DEFAULTS.maxRetries,
+): Settings {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("Cannot use options: they must be an object");
+  }
+  const headers = checkHeaders(options.headers);
+  const metadataEncoding = options.metadataEncoding ??
+    DEFAULTS.metadataEncoding;
+  assertMetadataEncoding(metadataEncoding);
+  return {
+    transport: resolveTransport(options, headers),
+    headers,
+    chunkSize: checkChunkSize(options.chunkSize ?? DEFAULTS.chunkSize),
+    checksum: resolveChecksumChoice(options.checksum ?? DEFAULTS.checksum),
+    maxRetries: checkCount(
+      "maxRetries",
+      options.maxRetries ?? defaultMaxRetries,
+      0,
+    ),
+    retryDelay: checkDuration(
+      "retryDelay",
+      options.retryDelay ?? DEFAULTS.retryDelay,
+      false,
+    ),
+    shouldRetry: checkFunction("onShouldRetry", options.onShouldRetry) ?? null,
+    onRetry: checkFunction("onRetry", options.onRetry) ?? null,
+    metadataEncoding,
+    parallelUploads: checkCount(
+      "parallelUploads",
+      options.parallelUploads ?? DEFAULTS.parallelUploads,
+      1,
+    ),
+    uploadDataDuringCreation: checkBoolean(
+      "uploadDataDuringCreation",
+      options.uploadDataDuringCreation ?? DEFAULTS.uploadDataDuringCreation,
+    ),
+    urlStorage: resolveUrlStorage(options),
+    fingerprinter: resolveFingerprinter(options.fingerprinter),
+    removeFingerprintOnSuccess: checkBoolean(
+      "removeFingerprintOnSuccess",
+      options.removeFingerprintOnSuccess ??
+        DEFAULTS.removeFingerprintOnSuccess,
+    ),
+    inspect: options.inspect ?? null,
+  };
+}
+
+function resolveTransport(
+  options: TusClientOptions,
+  headers: Record<string, string>,
+): Transport {
+  const fetchImpl = checkFunction("fetch", options.fetch) ?? globalThis.fetch;
+  if (typeof fetchImpl !== "function") {
+    throw new TypeError(
+      "Cannot send requests: this runtime has no fetch; pass one as the fetch option",
+    );
+  }
+  const verify = checkBoolean(
+    "verifyTlsCert",
+    options.verifyTlsCert ?? DEFAULTS.verifyTlsCert,
+  );
+  const logger: TusLogger | undefined =
+    checkFunction("logger", options.logger) ?? debugLogger() ?? undefined;
+  return {
+    fetch: verify ? fetchImpl : insecureFetch(fetchImpl),
+    headers: () => headers,
+    timeout: checkDuration(
+      "timeout",
+      options.timeout ?? DEFAULTS.timeout,
+      true,
+    ),
+    requestId: checkBoolean(
+      "requestId",
+      options.requestId ?? DEFAULTS.requestId,
+    ),
+    overridePatchMethod: checkBoolean(
+      "overridePatchMethod",
+      options.overridePatchMethod ?? DEFAULTS.overridePatchMethod,
+    ),
+    onBeforeRequest: checkFunction("onBeforeRequest", options.onBeforeRequest),
+    onAfterResponse: checkFunction("onAfterResponse", options.onAfterResponse),
+    logger,
+  };
+}
+
+function resolveUrlStorage(options: TusClientOptions): UrlStorage | null {
+  const storage = options.urlStorage;
+  if (
+    storage !== undefined &&
+    (typeof storage?.getUrl !== "function" ||
+      typeof storage.setUrl !== "function" ||
+      typeof storage.removeUrl !== "function")
+  ) {
+    throw new TypeError(
+      "Cannot use urlStorage: it must implement getUrl, setUrl and removeUrl",
+    );
+  }
+  const store = checkBoolean("storeUrl", options.storeUrl ?? DEFAULTS.storeUrl);
+  return store ? storage ?? new FileUrlStorage() : null;
+}
+
+function resolveFingerprinter(value: Fingerprinter | undefined): Fingerprinter {
+  if (value === undefined) return new Fingerprint();
+  if (typeof value?.getFingerprint !== "function") {
+    throw new TypeError(
+      "Cannot use fingerprinter: it must implement getFingerprint",
+    );
+  }
+  return value;
+}
+
+function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") {
+    throw new TypeError(`Cannot use ${name}: it must be true or false`);
+  }
+  return value;
+}
+
+/** Checks `chunkSize`: a positive integer or `Infinity`. */
+export function checkChunkSize(value: unknown): number {
+  if (typeof value !== "number") {
+    throw new TypeError("Cannot use chunkSize: it must be a number");
+  }
+  if (value === Infinity) return value;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot use chunkSize ${value}: it must be a whole number of bytes >= 1, or Infinity`,
+    );
+  }
+  return value;
+}
+
+function checkCount(name: string, value: unknown, min: number): number {
+  if (typeof value !== "number") {
+    throw new TypeError(`Cannot use ${name}: it must be a number`);
+  }
+  if (!Number.isInteger(value) || value < min) {
+    throw new RangeError(
+      `Cannot use ${name} ${value}: it must be a whole number >= ${min}`,
+    );
+  }
+  return value;
+}
+
+function checkDuration(
+  name: string,
+  value: unknown,
+  positive: boolean,
+): number {
+  if (typeof value !== "number") {
+    throw new TypeError(`Cannot use ${name}: it must be a number of ms`);
+  }
+  if (Number.isNaN(value) || value < 0 || (positive && value === 0)) {
+    throw new RangeError(
+      `Cannot use ${name} ${value}: it must be a number of ms ${
+        positive ? "> 0" : ">= 0"
+      }`,
+    );
+  }
+  return value;
+}
+
+function checkFunction<T>(name: string, value: T | undefined): T | undefined {
+  if (value !== undefined && typeof value !== "function") {
+    throw new TypeError(`Cannot use ${name}: it must be a function`);
+  }
+  return value;
+}
+
+/**
+ * Checks custom headers: an object of string values.
+ *
+ * @throws {TypeError} for anything else.
+ */
+export function checkHeaders(value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError("Cannot use headers: it must be an object of strings");
+  }
+  for (const [name, header] of Object.entries(value)) {
+    if (typeof header !== "string") {
+      throw new TypeError(
+        `Cannot use header "${name}": its value must be a string`,
+      );
+    }
+  }
+  return { ...value } as Record<string, string>;
+}
