@@ -48,6 +48,7 @@ describe("a failed PATCH is followed by a HEAD, never a stale re-send", () => {
     const rest = after(server.requests, (entry) => entry.status === 0);
     assert.deepEqual(rest, [
       "HEAD 200",
+      "PATCH@16384 204",
       "PATCH@32768 204",
     ]);
   });
