@@ -9,9 +9,12 @@ const KIB = 1024;
 const bytes = randomBytes(48 * KIB);
 const options = { chunkSize: 16 * KIB, retryDelay: 1, maxRetries: 3 };
 
-/** `"PATCH@16384 204"` for a PATCH (with its offset), `"HEAD 200"` else. */
+/**
+ * `"PATCH@16384 204"` for a PATCH (with its offset), `"HEAD 200"` else;
+ * without OPTIONS (asked once, for checksums).
+ */
 function trace(requests: readonly RequestLogEntry[]): string[] {
-  return requests.map((entry) =>
+  return requests.filter((entry) => entry.method !== "OPTIONS").map((entry) =>
     entry.method === "PATCH"
       ? `PATCH@${entry.headers["upload-offset"]} ${entry.status}`
       : `${entry.method} ${entry.status}`
