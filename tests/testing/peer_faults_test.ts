@@ -85,6 +85,10 @@ describe("refuseKnownUploadLength", () => {
     });
     assert.equal(again.status, 400);
     assert.match(again.text, /Upload-Length was declared before/);
+    const stale = await patch(url, 0, bytes("hello"), {
+      "Upload-Length": "11",
+    });
+    assert.equal(stale.status, 409, "the offset is checked first");
     assert.equal((await patch(url, 5, bytes(" world"))).status, 204);
     assert.deepEqual(server.bytesOf(url), HELLO);
   });

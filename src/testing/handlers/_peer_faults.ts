@@ -41,10 +41,9 @@ export function answerBeforeBody(
     if (error instanceof HeaderError) return null;
     throw error;
   }
-  if (
-    offset !== null && offset !== upload.offset && takeStaleDrop(state.faults)
-  ) {
-    return drop(tus);
+  // Checked in @tus/server's order: the offset (409) before the length.
+  if (offset !== null && offset !== upload.offset) {
+    return takeStaleDrop(state.faults) ? drop(tus) : null;
   }
   if (
     declared !== null && upload.length !== null &&
