@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
 import {
+  FileUrlStorage,
   Fingerprint,
   type TusClient,
   type TusClientOptions,
@@ -35,6 +40,7 @@ interface Held {
 type Row = [
   state: string,
   hold: (server: TusServer) => Promise<Held>,
+  how?: string,
 ];
 
 /**
@@ -62,6 +68,24 @@ const STATES: Row[] = [
       release: () => urlStorage.release(),
     });
   }],
+  ["remembering", async (server) => {
+    // Another live process holds the lock: a write waits up to 15 s for it.
+    const dir = await mkdtemp(join(tmpdir(), "tusflow-abort-"));
+    const path = join(dir, "urls.json");
+    await writeFile(
+      `${path}.lock`,
+      JSON.stringify({
+        pid: process.ppid,
+        hostname: hostname(),
+        createdAt: Date.now(),
+        token: "another-process",
+      }),
+    );
+    const urlStorage = new FileUrlStorage(path);
+    return held(server, { storeUrl: true, urlStorage }, {
+      release: () => void rm(dir, { recursive: true, force: true }),
+    });
+  }, "FileUrlStorage locked by another process"],
   ["announcing", (server) =>
     held(server, {}, {
       run: (client, signal) =>
@@ -182,8 +206,8 @@ async function settleWithin(
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("an abort rejects within 100 ms in every state", () => {
-  for (const [state, hold] of STATES) {
-    test(state, async () => {
+  for (const [state, hold, how] of STATES) {
+    test(how ? `${state} (${how})` : state, async () => {
       await using server = await startTusServer();
       const setup = await hold(server);
       const reached = { names: [] as string[], wake: () => {} };
