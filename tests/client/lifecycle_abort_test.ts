@@ -257,8 +257,13 @@ describe("an abort rejects within 100 ms in every state", () => {
         await sleep(200);
         const late = sent.filter((s) => s.at >= abortedAt);
         assert.deepEqual(late, [], "no request is sent after the abort");
-        const arrived = server.requests.filter((e) => e.startedAt >= abortedAt);
-        assert.deepEqual(arrived.map((e) => e.method), []);
+        // The held request may reach the server late; nothing else may.
+        const arrived = server.requests
+          .filter((e) => e.startedAt >= abortedAt)
+          .map((e) => e.method);
+        const heldAt = arrived.indexOf(setup.inFlight ?? "");
+        if (heldAt >= 0) arrived.splice(heldAt, 1);
+        assert.deepEqual(arrived, [], "no request arrives after the abort");
       } finally {
         controller.abort();
         setup.release?.();
