@@ -1,6 +1,8 @@
 /**
  * Fault injection for the test server: failed answers, cut connections,
- * conflicts, latency and vanished uploads.
+ * conflicts, latency and vanished uploads; answers lost or replaced after a
+ * chunk was stored; and @tus/server's ways with stale offsets and repeated
+ * lengths.
  *
  * @module
  */

@@ -64,6 +64,43 @@ describe("URL storage keys carry the endpoint", () => {
   });
 });
 
+describe("parallel parts and listUrls", () => {
+  test("parts are stored under <key>::part-<i>-of-<n>", async () => {
+    await using server = await startTusServer();
+    const bytes = randomBytes(40 * KIB);
+    const urlStorage = new BlockingUrlStorage([]);
+    await lifecycleClient(server.url, {
+      storeUrl: true,
+      urlStorage,
+      parallelUploads: 2,
+      chunkSize: 8 * KIB,
+    }).uploadFile({ fileStream: bytes });
+    const key = `${await new Fingerprint().getFingerprint(bytes)}::${
+      new URL(server.url).href
+    }`;
+    const stored = urlStorage.calls
+      .filter((call) => call.startsWith("setUrl "))
+      .map((call) => call.slice("setUrl ".length));
+    assert.ok(stored.includes(`${key}::part-1-of-2`), stored.join(", "));
+    assert.ok(stored.includes(`${key}::part-2-of-2`), stored.join(", "));
+    assert.ok(stored.every((k) => k.startsWith(key)), stored.join(", "));
+  });
+
+  test("MemoryUrlStorage lists what it holds", async () => {
+    const storage = new MemoryUrlStorage();
+    await storage.setUrl("a::http://x/", "http://x/1");
+    await storage.setUrl("b::http://x/", "http://x/2");
+    await storage.removeUrl("a::http://x/");
+    const list = (storage as {
+      listUrls?: () => Promise<Array<{ key: string; url: string }>>;
+    }).listUrls;
+    assert.equal(typeof list, "function", "listUrls is implemented");
+    assert.deepEqual(await list?.call(storage), [
+      { key: "b::http://x/", url: "http://x/2" },
+    ]);
+  });
+});
+
 describe("removeFingerprintOnSuccess", () => {
   test("a completed upload's stored URL is removed", async () => {
     await using server = await startTusServer();
