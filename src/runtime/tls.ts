@@ -10,7 +10,11 @@
  *   `--unsafely-ignore-certificate-errors` flag turns that off, and
  *   `Deno.createHttpClient` has no such option), so requests to `https:` go
  *   through `node:https` with `rejectUnauthorized: false`. That transport sends
- *   bodies chunked and does not follow redirects. An injected `fetch` cannot be
+ *   a `Content-Length` with every body whose length it knows: bytes, a
+ *   `Blob` or a string given as `init.body`, a request whose caller set
+ *   `Content-Length`, or a body stream that ends within 16 MiB (read ahead
+ *   to learn its length). Only a longer stream of unknown length goes
+ *   chunked. It does not follow redirects. An injected `fetch` cannot be
  *   changed there: that is a clear error.
  * - Browsers always verify: a clear error.
  *
@@ -137,7 +141,7 @@ function denoInsecureFetch(base: typeof fetch): typeof fetch {
       keepAlive: true,
       rejectUnauthorized: false,
     });
-    return await fetchOverHttps(request, agent);
+    return await fetchOverHttps(request, agent, bodyLength(init?.body));
   }) as typeof fetch;
 }
 
@@ -164,15 +168,47 @@ function nodeHttps(): NodeHttps {
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
+/**
+ * The byte length of a fetch body known before it is read, or `null` (a
+ * stream, `FormData`, no body). Servers that take no chunked request body
+ * need it as `Content-Length`.
+ *
+ * @param body A `RequestInit` body.
+ * @returns Its length in bytes, or `null` when only reading it would tell.
+ * @example Lengths of the common bodies
+ * ```ts
+ * import { bodyLength } from "./tls.ts";
+ *
+ * console.log(bodyLength(new Uint8Array(3)), bodyLength("é")); // 3 2
+ * console.log(bodyLength(new Blob(["abcd"])), bodyLength(null)); // 4 null
+ * ```
+ */
+export function bodyLength(body: unknown): number | null {
+  if (body === null || body === undefined) return null;
+  if (typeof body === "string") return new TextEncoder().encode(body).length;
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
+    return body.byteLength;
+  }
+  if (body instanceof Blob) return body.size;
+  if (body instanceof URLSearchParams) {
+    return new TextEncoder().encode(body.toString()).length;
+  }
+  return null;
+}
+
 async function fetchOverHttps(
   request: Request,
   agent: HttpsAgent,
+  length: number | null,
 ): Promise<Response> {
   const https = nodeHttps();
   const signal = request.signal;
   signal.throwIfAborted();
   const headers: Record<string, string> = {};
   request.headers.forEach((value, name) => headers[name] = value);
+  const body = await measuredBody(request, length, signal);
+  // Without it, node:https sends the body chunked.
+  if (body.length !== null) headers["content-length"] = String(body.length);
   return await new Promise<Response>((resolve, reject) => {
     const outgoing = https.request(request.url, {
       method: request.method,
@@ -212,36 +248,82 @@ async function fetchOverHttps(
     signal.addEventListener("abort", abort, { once: true });
     outgoing.once("close", () => signal.removeEventListener("abort", abort));
     outgoing.once("error", reject);
-    void writeBody(outgoing, request.body);
+    void writeBody(outgoing, body);
   });
+}
+
+/** Bytes of a body stream read ahead to learn its length (16 MiB). */
+const READ_AHEAD_LIMIT = 16 * 1024 * 1024;
+
+/** A request body: pieces already read, then the rest of its stream. */
+interface MeasuredBody {
+  /** The byte length, or `null` when it is unknown (sent chunked). */
+  readonly length: number | null;
+  readonly head: readonly Uint8Array[];
+  readonly rest: ReadableStreamDefaultReader<Uint8Array> | null;
+}
+
+/**
+ * The body of `request` with its length: `known` when given, else its
+ * `Content-Length`, else what reading up to 16 MiB of it shows.
+ */
+async function measuredBody(
+  request: Request,
+  known: number | null,
+  signal: AbortSignal,
+): Promise<MeasuredBody> {
+  if (!request.body) return { length: null, head: [], rest: null };
+  const reader = request.body.getReader();
+  const declared = request.headers.get("content-length");
+  const length = known ??
+    (declared !== null && /^\d+$/.test(declared) ? Number(declared) : null);
+  if (length !== null) return { length, head: [], rest: reader };
+  const head: Uint8Array[] = [];
+  let size = 0;
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => reject(signal.reason);
+    if (signal.aborted) fail();
+    signal.addEventListener("abort", fail, { once: true });
+  });
+  aborted.catch(() => {});
+  while (size <= READ_AHEAD_LIMIT) {
+    const { done, value } = await Promise.race([reader.read(), aborted]);
+    if (done) return { length: size, head, rest: null };
+    head.push(value);
+    size += value.length;
+  }
+  return { length: null, head, rest: reader };
 }
 
 async function writeBody(
   outgoing: import("node:http").ClientRequest,
-  body: ReadableStream<Uint8Array> | null,
+  body: MeasuredBody,
 ): Promise<void> {
-  if (!body) {
-    outgoing.end();
-    return;
-  }
-  const reader = body.getReader();
+  const write = async (piece: Uint8Array) => {
+    if (outgoing.write(piece)) return;
+    await new Promise<void>((resolve) => {
+      outgoing.once("drain", resolve);
+      outgoing.once("close", resolve);
+    });
+  };
+  const reader = body.rest;
   try {
+    for (const piece of body.head) {
+      if (outgoing.destroyed) return;
+      await write(piece);
+    }
     for (;;) {
+      if (!reader) break;
       const { done, value } = await reader.read();
       if (done) break;
       if (outgoing.destroyed) return;
-      if (!outgoing.write(value)) {
-        await new Promise<void>((resolve) => {
-          outgoing.once("drain", resolve);
-          outgoing.once("close", resolve);
-        });
-      }
+      await write(value);
     }
     outgoing.end();
   } catch (error) {
     outgoing.destroy(error as Error);
   } finally {
-    reader.releaseLock();
+    reader?.releaseLock();
   }
 }
 

@@ -1,6 +1,8 @@
 /**
  * Fault injection for the test server: failed answers, cut connections,
- * conflicts, latency and vanished uploads.
+ * conflicts, latency and vanished uploads; answers lost or replaced after a
+ * chunk was stored; and @tus/server's ways with stale offsets and repeated
+ * lengths.
  *
  * @module
  */
@@ -204,7 +206,8 @@ export class Faults {
   /** How many fault firings remain (`Infinity` for an endless one). */
   get pending(): number {
     const { failures, cuts } = stateOf(this);
-    return [...failures, ...cuts].reduce((sum, r) => sum + r.remaining, 0);
+    return [...failures, ...cuts, ...peerStateOf(this).afterStore]
+      .reduce((sum, r) => sum + r.remaining, 0);
   }
 
   /** Removes every pending fault and delay (forgotten uploads stay gone). */
@@ -213,6 +216,96 @@ export class Faults {
     state.failures = [];
     state.cuts = [];
     state.delays = [];
+    clearPeerFaults(this);
+  }
+
+  // Faults about what a server did with bytes the client cannot see, and
+  // answers of @tus/server that differ from this server's own.
+
+  /**
+   * Makes the next `count` PATCH requests that store their whole body end
+   * without an answer: the bytes are stored, then the connection is dropped,
+   * as when a response is lost on the way back. Refused PATCH requests do
+   * not count. Deno's fetch may send such a request again by itself; that
+   * copy carries a stale `Upload-Offset` (409, or a closed connection with
+   * {@linkcode Faults.dropStalePatches}).
+   *
+   * @param options How many PATCH requests. @default {1}
+   * @throws {RangeError} For a bad count.
+   * @example Losing the answer to the first chunk
+   * ```ts ignore
+   * server.faults.loseNextPatchResponse();
+   * server.faults.dropStalePatches(); // as @tus/server answers a stale offset
+   * ```
+   */
+  loseNextPatchResponse(options: { count?: number } = {}): void {
+    addPeer(this, "afterStore", options.count ?? 1, { status: null });
+  }
+
+  /**
+   * Makes the next `count` PATCH requests that store their whole body answer
+   * `status` instead of `204`: the bytes stay stored, so only a HEAD shows
+   * the progress (a proxy's 5xx after the origin stored the chunk, or a 4xx
+   * from a server another client already finished the upload on).
+   *
+   * @param options The status (200–599) and how many PATCH requests.
+   * @throws {RangeError} For a status outside 200–599 or a bad count.
+   * @example A 409 whose bytes were stored anyway
+   * ```ts ignore
+   * server.faults.storeNextPatchThenAnswer({ status: 409 });
+   * ```
+   */
+  storeNextPatchThenAnswer(options: { status: number; count?: number }): void {
+    const { status } = options;
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new RangeError(`Cannot add fault: ${status} is not a status code`);
+    }
+    addPeer(this, "afterStore", options.count ?? 1, { status });
+  }
+
+  /**
+   * Makes PATCH requests whose `Upload-Offset` is not the upload's offset
+   * close their connection before any byte of the body is read, instead of
+   * answering 409: what @tus/server 2.x does, so that the client sees a
+   * network error where the server meant a conflict.
+   *
+   * @param options How many such PATCH requests. @default {Infinity}
+   * @returns A function that ends this behaviour.
+   * @throws {RangeError} For a bad count.
+   * @example Behaving like @tus/server for the rest of a test
+   * ```ts ignore
+   * const stop = server.faults.dropStalePatches();
+   * // ... upload ...
+   * stop();
+   * ```
+   */
+  dropStalePatches(options: { count?: number } = {}): () => void {
+    return removerOf(
+      this,
+      "staleDrops",
+      addPeer(this, "staleDrops", options.count ?? Infinity, true),
+    );
+  }
+
+  /**
+   * Makes PATCH requests that declare `Upload-Length` for an upload whose
+   * length is already known answer `400`, even when the value is the same:
+   * what @tus/server 2.x does (this server accepts an equal value).
+   *
+   * @param options How many such PATCH requests. @default {Infinity}
+   * @returns A function that ends this behaviour.
+   * @throws {RangeError} For a bad count.
+   * @example Refusing a second Upload-Length
+   * ```ts ignore
+   * server.faults.refuseKnownUploadLength();
+   * ```
+   */
+  refuseKnownUploadLength(options: { count?: number } = {}): () => void {
+    return removerOf(
+      this,
+      "knownLength",
+      addPeer(this, "knownLength", options.count ?? Infinity, true),
+    );
   }
 }
 
@@ -270,4 +363,86 @@ export function delayOf(faults: Faults, method: string): number {
   return stateOf(faults).delays
     .filter((r) => r.method === null || r.method === method)
     .reduce((sum, r) => sum + r.value, 0);
+}
+
+/** What to do once a PATCH stored its whole body: `status`, or drop (`null`). */
+export interface StoredFault {
+  readonly status: number | null;
+}
+
+interface PeerFaultState {
+  afterStore: Rule<StoredFault>[];
+  staleDrops: Rule<true>[];
+  knownLength: Rule<true>[];
+}
+
+type PeerList = keyof PeerFaultState;
+
+const peerStates = new WeakMap<Faults, PeerFaultState>();
+
+function peerStateOf(faults: Faults): PeerFaultState {
+  let state = peerStates.get(faults);
+  if (!state) {
+    state = { afterStore: [], staleDrops: [], knownLength: [] };
+    peerStates.set(faults, state);
+  }
+  return state;
+}
+
+function clearPeerFaults(faults: Faults): void {
+  peerStates.delete(faults);
+}
+
+function addPeer<K extends PeerList>(
+  faults: Faults,
+  list: K,
+  count: number,
+  value: PeerFaultState[K][number]["value"],
+): Rule<PeerFaultState[K][number]["value"]> {
+  if (!(count === Infinity || (Number.isSafeInteger(count) && count > 0))) {
+    throw new RangeError(
+      "Cannot add fault: count must be a positive integer or Infinity",
+    );
+  }
+  const rule = { method: "PATCH", value, remaining: count };
+  (peerStateOf(faults)[list] as Rule<typeof value>[]).push(rule);
+  return rule;
+}
+
+function removerOf(
+  faults: Faults,
+  list: PeerList,
+  rule: Rule<unknown>,
+): () => void {
+  return () => {
+    const state = peerStateOf(faults);
+    const rules = state[list] as Rule<unknown>[];
+    const index = rules.indexOf(rule);
+    if (index >= 0) rules.splice(index, 1);
+  };
+}
+
+/** Consumes the fault that applies to a PATCH that stored its whole body. */
+export function takeStoredFault(faults: Faults): StoredFault | null {
+  return take(peerStateOf(faults).afterStore, "PATCH");
+}
+
+/** Consumes a "drop a stale PATCH" firing; `true` when one applied. */
+export function takeStaleDrop(faults: Faults): boolean {
+  return take(peerStateOf(faults).staleDrops, "PATCH") === true;
+}
+
+/** Consumes a "refuse a known Upload-Length" firing; `true` when one applied. */
+export function takeKnownLengthRefusal(faults: Faults): boolean {
+  return take(peerStateOf(faults).knownLength, "PATCH") === true;
+}
+
+/** Whether any "drop a stale PATCH" rule is active (nothing consumed). */
+export function hasStaleDrop(faults: Faults): boolean {
+  return peerStateOf(faults).staleDrops.length > 0;
+}
+
+/** Whether any "refuse a known Upload-Length" rule is active. */
+export function hasKnownLengthRefusal(faults: Faults): boolean {
+  return peerStateOf(faults).knownLength.length > 0;
 }

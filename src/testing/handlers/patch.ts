@@ -23,6 +23,7 @@ import {
 import { ingest } from "../_ingest.ts";
 import { type Cut, takeCut } from "../faults.ts";
 import type { UploadRecord } from "../store.ts";
+import { answerAfterStore, answerBeforeBody } from "./_peer_faults.ts";
 
 const ACTION = "patch upload";
 
@@ -40,6 +41,8 @@ export async function handlePatch(
   tus: TusRequest,
   id: string,
 ): Promise<Response> {
+  const early = answerBeforeBody(state, tus, id);
+  if (early) return early;
   const cut = takeCut(state.faults);
   const checked = check(state, tus, id);
   if (checked instanceof Response) {
@@ -81,6 +84,8 @@ export async function handlePatch(
     tus.dropped = true; // nobody is left to read an answer
     return fail(400, `Cannot ${ACTION}: the connection was lost`);
   }
+  const replaced = outcome === "stored" ? answerAfterStore(state, tus) : null;
+  if (replaced) return replaced;
   const stored = state.store.get(id) as UploadRecord;
   return empty(204, {
     "Upload-Offset": String(stored.offset),
