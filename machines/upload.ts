@@ -181,6 +181,7 @@ export const uploadMachineDefinition = setup({
       afterChunk(context, params.output)
     ),
     dropForgottenUrl: assign(({ context }) => afterForgetting(context)),
+    markForgotten: assign({ urlStored: false }),
     requestChunk: assign(({ context }) => ({ stopAt: oneChunkMore(context) })),
     requestRun: assign(({ context }, params: { stopAt: number }) => ({
       stopAt: clampStopAt(context, params.stopAt),
@@ -337,11 +338,14 @@ export const uploadMachineDefinition = setup({
       invoke: {
         src: "forgetUrl",
         input: storageInput,
-        onDone: {
-          target: "starting",
-          actions: "dropForgottenUrl",
-          description: "A complete upload goes on to done from next",
-        },
+        onDone: [
+          {
+            guard: "isComplete",
+            target: "done",
+            actions: "markForgotten",
+          },
+          { target: "starting", actions: "dropForgottenUrl" },
+        ],
         onError: {
           target: "judging",
           actions: { type: "storeFailure", params: preparationFailure },

@@ -289,7 +289,6 @@ export function retryEventOf(context: UploadContext): RetryEvent {
 export function afterForgetting(
   context: UploadContext,
 ): Partial<UploadContext> {
-  if (isComplete(context)) return {};
   return {
     url: null,
     urlRecalled: false,
