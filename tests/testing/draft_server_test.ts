@@ -281,9 +281,10 @@ describe("draft server: 409 and 413", () => {
       limits: { maxAppendSize: 4 },
     });
     const url = await createEmpty(server.url);
-    const answer = await append(url, 0, async (req) => {
+    const answer = await append(url, 0, (req) => {
       req.write("abc");
       req.end("defg");
+      return Promise.resolve();
     }, false);
     assert.equal(answer.status, 413);
     assert.equal(answer.headers["upload-limit"], "max-append-size=4");
