@@ -39,7 +39,9 @@ export function ingest(
     done: new Promise<void>((resolve) => (finish = resolve)),
     stop: () => {
       stopped = true;
-      req.destroy();
+      // The socket, not only the request: Bun's node:http answers a
+      // destroyed request with an empty 200 of its own.
+      req.socket.destroy();
     },
   };
   upload.transfer = transfer;
