@@ -74,6 +74,13 @@ const noisyArb = fc.string({
   maxLength: 14,
 });
 
+/**
+ * structured-headers 2.1.0 rejects a Date followed by parameters or by the
+ * trailing space RFC 9651 section 4.2 discards (`@0;a`, `@0 `); those inputs
+ * are left out of the comparison and checked as known vectors instead.
+ */
+const LIBRARY_DATE_BUG = /@-?[0-9]+[ ;]/;
+
 function attempt<T>(run: () => T): { ok: true; value: T } | { ok: false } {
   try {
     return { ok: true, value: run() };
@@ -122,6 +129,7 @@ describe("structured fields: agrees with an independent implementation", () => {
   test("accepts and rejects the same items as structured-headers", () => {
     fc.assert(
       fc.property(noisyArb, (text) => {
+        fc.pre(!LIBRARY_DATE_BUG.test(text));
         const ours = attempt(() => parseItem(text));
         const theirs = attempt(() => reference.parseItem(text));
         assert.equal(ours.ok, theirs.ok, JSON.stringify(text));
@@ -132,6 +140,7 @@ describe("structured fields: agrees with an independent implementation", () => {
   test("accepts and rejects the same dictionaries as structured-headers", () => {
     fc.assert(
       fc.property(noisyArb, (text) => {
+        fc.pre(!LIBRARY_DATE_BUG.test(text));
         const ours = attempt(() => parseDictionary(text));
         const theirs = attempt(() => reference.parseDictionary(text));
         assert.equal(ours.ok, theirs.ok, JSON.stringify(text));
@@ -229,6 +238,12 @@ describe("structured fields: known vectors", () => {
       value: 1659578233,
     });
     assert.throws(() => parseItem("@1.5"), SyntaxError);
+    assert.deepEqual(parseItem("@0;a ").params.get("a"), {
+      type: "boolean",
+      value: true,
+    });
+    // structured-headers 2.1.0 rejects it: the reason for LIBRARY_DATE_BUG.
+    assert.throws(() => reference.parseItem("@0;a"));
     assert.deepEqual(parseItem('%"f%c3%bc%c3%bc"').value, {
       type: "displaystring",
       value: "füü",

@@ -6,7 +6,11 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestLogEntry } from "../request_log.ts";
-import { type DraftLimits, uploadLimitField } from "./_fields.ts";
+import {
+  type DraftLimits,
+  readIntegerField,
+  uploadLimitField,
+} from "./_fields.ts";
 import type { DraftFaults } from "./faults.ts";
 import type { DraftRule, DraftViolation } from "./violations.ts";
 
@@ -99,9 +103,9 @@ export class Exchange {
 
   /** Whether the request carried the server's interop version. */
   get interopMatches(): boolean {
-    const raw = this.headers["upload-draft-interop-version"];
-    return raw !== undefined &&
-      raw.trim() === String(this.ctx.settings.interopVersion);
+    const read = readIntegerField(this.headers["upload-draft-interop-version"]);
+    return read.state === "valid" &&
+      read.value === this.ctx.settings.interopVersion;
   }
 
   /** Records a broken client MUST. */
