@@ -167,6 +167,24 @@ describe("draft server: client violations", () => {
     assertViolations(server.violations, "head-during-append");
   });
 
+  test("a HEAD while the creation is still sending is a violation too", async () => {
+    await using server = await startDraftServer({ concurrencyGraceMs: 20 });
+    let release = () => {};
+    const open = new Promise<void>((resolve) => (release = resolve));
+    const pending = request(server.url, "POST", {
+      ...INTEROP,
+      "Upload-Complete": "?1",
+    }, hold("ab", open));
+    await until(() => server.uploads()[0]?.offset === 2);
+    const url = server.uploads()[0]?.url ?? "";
+    const head = await request(url, "HEAD", INTEROP);
+    release();
+    await pending;
+    assert.equal(head.headers["upload-offset"], "2");
+    assert.equal(head.headers["upload-complete"], "?0");
+    assertViolations(server.violations, "head-during-append");
+  });
+
   test("a second append while one is in flight is a violation", async () => {
     await using server = await startDraftServer({ concurrencyGraceMs: 20 });
     const url = await createEmpty(server.url);
