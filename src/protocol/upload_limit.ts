@@ -73,22 +73,34 @@ export function parseUploadLimit(value: string | null): UploadLimit | null {
 }
 
 /**
- * The largest content one creation or append request may carry under
- * `limit`, given the size the caller would like to send.
+ * The content size of the next creation or append request that does not
+ * complete the upload, under `limit`: `wanted` shrunk to `max-append-size`
+ * and raised to `min-append-size` (a client aware of either MUST NOT send
+ * more, or less). A request that completes the upload is exempt from
+ * `min-append-size`, so the caller sends the rest when it is smaller.
  *
- * @param wanted Bytes the caller would send (e.g. its chunk size; may be `Infinity`).
+ * @param wanted Bytes the caller would send (its chunk size; may be `Infinity`).
  * @param limit The server's limits, or `null` when unknown.
- * @returns `wanted`, shrunk to `max-append-size` when that is smaller.
+ * @returns The size to send.
+ * @throws {RangeError} When `min-append-size` exceeds `max-append-size`, or
+ * `max-append-size` is 0: no request can keep both.
  * @example
  * ```ts
  * import { appendSizeWithin, parseUploadLimit } from "./upload_limit.ts";
  * console.log(appendSizeWithin(1_048_576, parseUploadLimit("max-append-size=1000"))); // 1000
+ * console.log(appendSizeWithin(10, parseUploadLimit("min-append-size=64"))); // 64
  * ```
  */
 export function appendSizeWithin(
   wanted: number,
   limit: UploadLimit | null,
 ): number {
-  const max = limit?.maxAppendSize ?? null;
-  return max !== null && max < wanted ? max : wanted;
+  const max = limit?.maxAppendSize ?? Infinity;
+  const min = limit?.minAppendSize ?? 0;
+  if (max === 0 || min > max) {
+    throw new RangeError(
+      "Cannot size append: the server's append limits leave no valid size",
+    );
+  }
+  return Math.max(min, Math.min(wanted, max));
 }

@@ -99,12 +99,46 @@ describe("parseUploadLimit()", () => {
       });
     }));
   });
-  test("appendSizeWithin() shrinks to max-append-size only", () => {
+  test("appendSizeWithin() shrinks to max-append-size", () => {
     const limit = parseUploadLimit("max-append-size=1000");
     assert.equal(appendSizeWithin(1_048_576, limit), 1000);
     assert.equal(appendSizeWithin(Infinity, limit), 1000);
     assert.equal(appendSizeWithin(10, limit), 10);
     assert.equal(appendSizeWithin(10, null), 10);
+  });
+  test("appendSizeWithin() raises to min-append-size and refuses impossible limits", () => {
+    assert.equal(
+      appendSizeWithin(10, parseUploadLimit("min-append-size=64")),
+      64,
+    );
+    assert.equal(
+      appendSizeWithin(
+        10,
+        parseUploadLimit("min-append-size=5, max-append-size=8"),
+      ),
+      8,
+    );
+    for (
+      const bad of ["min-append-size=9, max-append-size=8", "max-append-size=0"]
+    ) {
+      assert.throws(
+        () => appendSizeWithin(10, parseUploadLimit(bad)),
+        RangeError,
+        bad,
+      );
+    }
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 1e9 }),
+      fc.integer({ min: 0, max: 1e6 }),
+      fc.integer({ min: 1, max: 1e6 }),
+      (wanted, min, extra) => {
+        const limit = parseUploadLimit(
+          `min-append-size=${min}, max-append-size=${min + extra}`,
+        );
+        const size = appendSizeWithin(wanted, limit);
+        assert.ok(size >= min && size <= min + extra);
+      },
+    ));
   });
 });
 
