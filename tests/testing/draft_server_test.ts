@@ -178,6 +178,17 @@ describe("draft server: append, offset retrieval, cancellation, options", () => 
     assert.equal(fetched.headers.get("Upload-Offset"), "0");
   });
 
+  test("minimalHead: HEAD carries the offset only, as after draft -12", async () => {
+    await using server = await startDraftServer({ minimalHead: true });
+    const url = await createEmpty(server.url, { "Upload-Length": "3" });
+    await append(url, 0, "abc", true);
+    const head = await request(url, "HEAD", INTEROP);
+    assert.equal(head.headers["upload-offset"], "3");
+    assert.equal(head.headers["upload-complete"], undefined);
+    assert.equal(head.headers["upload-length"], undefined);
+    assert.equal(head.headers["cache-control"], "no-store");
+  });
+
   test("DELETE cancels: 204, then 404 and no bytes", async () => {
     await using server = await startDraftServer();
     const url = await createEmpty(server.url);

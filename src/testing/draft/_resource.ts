@@ -89,11 +89,15 @@ export async function retrieveOffset(
   await takeOver(exchange, upload, "head-during-append");
   const headers: Record<string, string> = {
     "upload-offset": String(upload.offset),
-    "upload-complete": upload.complete ? "?1" : "?0",
     "cache-control": "no-store",
     ...exchange.limitHeader(upload),
   };
-  if (upload.length !== null) headers["upload-length"] = String(upload.length);
+  if (!exchange.ctx.settings.minimalHead) {
+    headers["upload-complete"] = upload.complete ? "?1" : "?0";
+    if (upload.length !== null) {
+      headers["upload-length"] = String(upload.length);
+    }
+  }
   exchange.answer(204, headers);
 }
 

@@ -58,6 +58,7 @@ export interface DraftSettings {
   readonly send104: boolean;
   readonly progressEvery: number | null;
   readonly concurrencyGraceMs: number;
+  readonly minimalHead: boolean;
   readonly basePath: string;
 }
 

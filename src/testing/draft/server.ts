@@ -50,6 +50,12 @@ export interface DraftServerOptions {
   progressEvery?: number | null;
   /** How long a new request to an upload waits for a transfer in flight to end on its own before that counts as a violation and the transfer is terminated, in ms. @default {100} */
   concurrencyGraceMs?: number;
+  /**
+   * Answer offset retrievals with `Upload-Offset` (and `Cache-Control`,
+   * `Upload-Limit`) only, without `Upload-Complete` and `Upload-Length`, as
+   * the editor's copy after draft -12 allows (PR #3493). @default {false}
+   */
+  minimalHead?: boolean;
   /** Closes the server when aborted. */
   signal?: AbortSignal;
 }
@@ -232,6 +238,7 @@ function createContext(options: DraftServerOptions): DraftContext {
       send104: options.send104 ?? true,
       progressEvery,
       concurrencyGraceMs: options.concurrencyGraceMs ?? 100,
+      minimalHead: options.minimalHead ?? false,
       basePath,
     },
     faults: new DraftFaults((url, status) => {
