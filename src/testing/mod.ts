@@ -56,3 +56,17 @@ export type {
   UploadStore,
 } from "./store.ts";
 export type { ServeConnection, ServeRuntime } from "../runtime/serve.ts";
+export {
+  DRAFT_SERVER_INTEROP_VERSION,
+  startDraftServer,
+} from "./draft/server.ts";
+export type {
+  DraftServer,
+  DraftServerOptions,
+  DraftUploadSnapshot,
+} from "./draft/server.ts";
+export { DraftFaults } from "./draft/faults.ts";
+export type { DraftCutOptions } from "./draft/faults.ts";
+export type { DraftLimits } from "./draft/_fields.ts";
+export type { DraftInterim, DraftRequestLogEntry } from "./draft/_state.ts";
+export type { DraftRule, DraftViolation } from "./draft/violations.ts";

@@ -12,6 +12,11 @@ import {
 import type { Faults } from "./faults.ts";
 import type { RequestLogEntry } from "./request_log.ts";
 import type { UploadStore } from "./store.ts";
+import {
+  type DraftServer,
+  type DraftServerOptions,
+  startDraftServer,
+} from "./draft/server.ts";
 
 /**
  * Options of {@linkcode startTusServer}: where to listen, plus every option
@@ -30,6 +35,8 @@ import type { UploadStore } from "./store.ts";
  * ```
  */
 export interface TusServerOptions extends TusAppOptions {
+  /** `"ietf-draft"` starts {@linkcode startDraftServer} instead. @default {"tus-v1"} */
+  protocol?: "tus-v1";
   /** Interface to listen on. @default {"127.0.0.1"} */
   hostname?: string;
   /** Port to listen on; 0 picks a free one. @default {0} */
@@ -106,9 +113,30 @@ export interface TusServer extends AsyncDisposable {
  * console.log(response.status, server.uploadOf(location)?.length); // 201 5
  * ```
  */
+export function startTusServer(options?: TusServerOptions): Promise<TusServer>;
+/**
+ * Starts a draft-ietf-httpbis-resumable-upload server instead: the same as
+ * {@linkcode startDraftServer}.
+ *
+ * @param options `protocol: "ietf-draft"` plus the draft server's options.
+ * @returns The running draft server.
+ * @throws {RangeError} For a bad interop version, limit or base path.
+ * @example
+ * ```ts
+ * import { startTusServer } from "@tusflow/client/testing";
+ * await using server = await startTusServer({ protocol: "ietf-draft" });
+ * console.log(server.protocol, server.interopVersion); // "ietf-draft" 9
+ * ```
+ */
+export function startTusServer(
+  options: DraftServerOptions & { protocol: "ietf-draft" },
+): Promise<DraftServer>;
 export async function startTusServer(
-  options: TusServerOptions = {},
-): Promise<TusServer> {
+  given: TusServerOptions | (DraftServerOptions & { protocol: "ietf-draft" }) =
+    {},
+): Promise<TusServer | DraftServer> {
+  if (given.protocol === "ietf-draft") return await startDraftServer(given);
+  const options = given as TusServerOptions;
   const closing = new AbortController();
   const signal = options.signal
     ? AbortSignal.any([options.signal, closing.signal])
