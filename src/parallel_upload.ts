@@ -14,7 +14,8 @@ import type {
 } from "../machines/parallel_types.ts";
 import { drive, type SnapshotReading } from "./drive.ts";
 import { TusUploadFailed } from "./errors.ts";
-import { type ChunkSource, openChunkSource } from "./input/chunk_source.ts";
+import type { ChunkSource } from "./input/chunk_source.ts";
+import { openChunkSource } from "./input/open_chunk_source.ts";
 import { sliceSource, splitRanges } from "./input/slice_source.ts";
 import type { UploadStats } from "./stats.ts";
 import { machineInputOf, recallPlanOf, type UploadJob } from "./upload_job.ts";

@@ -4,7 +4,7 @@ import { type Actor, createActor, waitFor } from "xstate";
 import { uploadMachineDefinition as uploadMachine } from "../../machines/upload.ts";
 import type { UploadMachineInput } from "../../machines/upload_types.ts";
 import { TusUploadFailed } from "../../src/errors.ts";
-import { openChunkSource } from "../../src/input/chunk_source.ts";
+import { openChunkSource } from "../../src/input/open_chunk_source.ts";
 import { resolveSettings } from "../../src/settings.ts";
 import { startTusServer, type TusServer } from "../../src/testing/mod.ts";
 import { randomBytes, sequence } from "../_helpers.ts";

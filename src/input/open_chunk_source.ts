@@ -1,0 +1,99 @@
+/**
+ * Opening the source of an upload: a file path, a `Blob`, bytes, or a
+ * stream, each as a {@linkcode ChunkSource}.
+ *
+ * @module
+ */
+import { openRangeFile } from "../runtime/file.ts";
+import type { ChunkSource } from "./chunk_source.ts";
+import { streamSource } from "./stream_source.ts";
+import type { UploadInput } from "./upload_input.ts";
+
+/**
+ * Opens a source for a file path or an in-memory input.
+ *
+ * @throws {Error} naming the path when the file cannot be opened.
+ * @throws {TypeError} for an input of another type.
+ */
+export async function openChunkSource(
+  source: { filePath?: string; fileStream?: UploadInput },
+): Promise<ChunkSource> {
+  if (source.filePath !== undefined) {
+    return await openFileSource(source.filePath);
+  }
+  const input = source.fileStream;
+  if (input instanceof Blob) return blobSource(input);
+  if (input instanceof Uint8Array) return bytesSource(input);
+  if (input instanceof ArrayBuffer) return bytesSource(new Uint8Array(input));
+  if (input instanceof ReadableStream) return streamSource(input);
+  throw new TypeError(
+    "Cannot read upload input: fileStream must be a Blob, Uint8Array, ArrayBuffer or ReadableStream",
+  );
+}
+
+/** Bytes per read when a seekable source is streamed. */
+const STREAM_PIECE = 1_048_576;
+
+async function openFileSource(path: string): Promise<ChunkSource> {
+  const file = await openRangeFile(path);
+  const size = file.size;
+  async function read(offset: number, length: number): Promise<Uint8Array> {
+    const bytes = await file.read(offset, length);
+    const now = await file.currentSize();
+    if (bytes.length < Math.min(length, size - offset) || now !== size) {
+      throw new Error(
+        `Cannot read file ${path}: its size changed from ${size} to ${now} bytes during the upload`,
+      );
+    }
+    return bytes;
+  }
+  return {
+    size,
+    read,
+    stream: (offset, end) => piecesFrom(offset, end, read),
+    close: () => file.close(),
+  };
+}
+
+function blobSource(blob: Blob): ChunkSource {
+  return {
+    size: blob.size,
+    async read(offset, length) {
+      const slice = blob.slice(offset, offset + length);
+      return new Uint8Array(await slice.arrayBuffer());
+    },
+    stream: (offset, end) => blob.slice(offset, end).stream(),
+    close: () => Promise.resolve(),
+  };
+}
+
+function bytesSource(bytes: Uint8Array): ChunkSource {
+  const read = (offset: number, length: number) =>
+    Promise.resolve(bytes.subarray(offset, offset + length));
+  return {
+    size: bytes.length,
+    read,
+    stream: (offset, end) => piecesFrom(offset, end, read),
+    close: () => Promise.resolve(),
+  };
+}
+
+/** A pull stream over `read`, one piece at a time: memory stays flat. */
+function piecesFrom(
+  offset: number,
+  end: number,
+  read: (offset: number, length: number) => Promise<Uint8Array>,
+): ReadableStream<Uint8Array> {
+  let position = offset;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (position >= end) return controller.close();
+      const piece = await read(
+        position,
+        Math.min(STREAM_PIECE, end - position),
+      );
+      position += piece.length;
+      controller.enqueue(piece);
+    },
+  }, { highWaterMark: 0 });
+}
