@@ -31,11 +31,17 @@ export interface ReceiveResult {
 export class RequestBody {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array> | null;
   #ended = false;
+  #lost = false;
   #received = 0;
 
   constructor(body: ReadableStream<Uint8Array> | null) {
     this.#reader = body?.getReader() ?? null;
     if (!body) this.#ended = true;
+  }
+
+  /** Whether reading failed: the connection was lost mid-body. */
+  get lost(): boolean {
+    return this.#lost;
   }
 
   /** Bytes read so far. */
@@ -101,6 +107,7 @@ export class RequestBody {
       result = await this.#reader.read();
     } catch (error) {
       this.#ended = true;
+      this.#lost = true;
       throw error;
     }
     const { done, value } = result;
