@@ -222,7 +222,7 @@ export function createTusApp(options: TusAppOptions = {}): TusApp {
       url: new URL(request.url),
       headers: request.headers,
       method: effectiveMethod(request),
-      body: new RequestBody(request.body),
+      body: new RequestBody(request.body, declaredLength(request.headers)),
       connection,
       dropped: false,
       cut: false,
@@ -269,6 +269,11 @@ export function createTusApp(options: TusAppOptions = {}): TusApp {
     },
     bytesOf: (uploadUrl) => store.read(idOf(uploadUrl)),
   };
+}
+
+function declaredLength(headers: Headers): number | null {
+  const value = headers.get("content-length");
+  return value !== null && /^[0-9]+$/.test(value) ? Number(value) : null;
 }
 
 function effectiveMethod(request: Request): string {

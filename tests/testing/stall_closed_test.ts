@@ -117,3 +117,13 @@ describe("request log: clientClosed and inFlight", () => {
     assert.equal(server.inFlight, 0);
   });
 });
+
+describe("cutNextPatch at exactly the body's end", () => {
+  test("the body arrived whole: it is stored even with keep: false, on every runtime", async () => {
+    await using server = await startTusServer();
+    const url = await create(server.url, { "Upload-Length": "5" });
+    server.faults.cutNextPatch({ afterBytes: 5, keep: false, count: 2 });
+    await patch(url, 0, bytes("hello")).catch(() => null);
+    assert.equal(server.uploadOf(url)?.offset, 5);
+  });
+});
