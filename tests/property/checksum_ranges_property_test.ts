@@ -9,7 +9,8 @@ import {
   resolveChecksumAlgorithm,
 } from "../../src/protocol/checksum.ts";
 import { bytesToBase64 } from "../../src/protocol/metadata.ts";
-import { splitRanges } from "../../src/input/slice_source.ts";
+import type { ChunkSource } from "../../src/input/chunk_source.ts";
+import { sliceSource, splitRanges } from "../../src/input/slice_source.ts";
 import { knownDefect, runs } from "./_property.ts";
 
 const DIGESTS: Record<ChecksumAlgorithm, (bytes: Uint8Array) => Uint8Array> = {
@@ -162,6 +163,44 @@ describe("splitRanges() (properties)", () => {
           assertExactCover(splitRanges(size, count), size, count),
       ),
       runs(2000),
+    );
+  });
+});
+
+describe("sliceSource() (properties)", () => {
+  test("reads only its own range, whatever length is asked", async () => {
+    const scenario = fc.integer({ min: 1, max: 300 }).chain((size) =>
+      fc.record({
+        size: fc.constant(size),
+        count: fc.integer({ min: 1, max: 8 }),
+        part: fc.nat(),
+        offset: fc.nat({ max: size }),
+        length: fc.integer({ min: 1, max: size + 50 }),
+      })
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        scenario,
+        async ({ size, count, part, offset, length }) => {
+          const bytes = Uint8Array.from({ length: size }, (_, i) => i & 0xff);
+          const base: ChunkSource = {
+            size,
+            read: (at, n) => Promise.resolve(bytes.slice(at, at + n)),
+            close: () => Promise.resolve(),
+          };
+          const ranges = splitRanges(size, count);
+          const [start, end] = ranges[part % ranges.length]!;
+          const slice = sliceSource(base, start, end);
+          assert.equal(slice.size, end - start);
+          if (offset > end - start) return;
+          const read = await slice.read(offset, length);
+          assert.deepEqual(
+            read,
+            bytes.slice(start + offset, Math.min(end, start + offset + length)),
+          );
+        },
+      ),
+      runs(500),
     );
   });
 });

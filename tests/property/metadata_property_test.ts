@@ -72,6 +72,31 @@ describe("Upload-Metadata codec (properties)", () => {
     );
   });
 
+  test("a value that is Base64 but not UTF-8 is returned raw, the other keys still decode", () => {
+    const notUtf8 = fc.uint8Array({ minLength: 1, maxLength: 12 }).filter(
+      (bytes) => {
+        try {
+          new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+    );
+    fc.assert(
+      fc.property(key, notUtf8, key, value, (k, raw, other, text) => {
+        fc.pre(k !== other);
+        const encoded = btoa(String.fromCharCode(...raw));
+        const header = `${k} ${encoded},${encodeMetadata({ [other]: text })}`;
+        assert.deepEqual({ ...decodeMetadata(header) }, {
+          [k]: encoded,
+          [other]: text,
+        });
+      }),
+      runs(300),
+    );
+  });
+
   test("the server's parser keeps keys named like Object.prototype properties", () => {
     fc.assert(
       fc.property(fc.constantFrom(...PROTOTYPE_KEYS), value, (name, text) => {
