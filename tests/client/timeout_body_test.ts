@@ -13,7 +13,7 @@ import { randomBytes } from "../_helpers.ts";
 // out. A backstop abort keeps a failing test from hanging; the request must
 // fail on its own timeout, long before the backstop.
 
-const TIMEOUT_MS = 300;
+const TIMEOUT_MS = 500;
 const BACKSTOP_MS = 8_000;
 
 /** Runs `work` with a backstop signal; fails if the backstop had to fire. */
