@@ -5,6 +5,7 @@
  */
 import { TusCommunicationError } from "../errors.ts";
 import { decodeMetadata } from "../protocol/metadata.ts";
+import { parseHttpDate } from "../protocol/http_date.ts";
 import { parseStrictInteger } from "../protocol/strict_integer.ts";
 import { sendTusRequest, type Transport, withoutQuery } from "./transport.ts";
 
@@ -50,7 +51,8 @@ export async function readUpload(
     );
   }
   const expires = headers.get("Upload-Expires");
-  const expiresAt = expires ? new Date(expires) : null;
+  const expiresMs = expires === null ? null : parseHttpDate(expires);
+  const expiresAt = expiresMs === null ? null : new Date(expiresMs);
   return {
     offset,
     length,

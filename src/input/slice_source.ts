@@ -36,12 +36,12 @@ export function splitRanges(
   count: number,
 ): Array<[start: number, end: number]> {
   const parts = Math.max(1, Math.min(count, size));
+  // i * size could pass 2^53 for huge sizes: split into a base length and
+  // a remainder spread over the first parts instead.
+  const base = Math.floor(size / parts);
+  const extra = size % parts;
+  const startOf = (i: number) => i * base + Math.min(i, extra);
   const ranges: Array<[number, number]> = [];
-  for (let i = 0; i < parts; i++) {
-    ranges.push([
-      Math.floor((i * size) / parts),
-      Math.floor(((i + 1) * size) / parts),
-    ]);
-  }
+  for (let i = 0; i < parts; i++) ranges.push([startOf(i), startOf(i + 1)]);
   return ranges;
 }

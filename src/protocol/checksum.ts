@@ -57,7 +57,9 @@ export function resolveChecksumChoice(
 ): ChecksumChoice {
   if (option === false) return null;
   if (option === true) return "negotiate";
-  if (option in WEB_CRYPTO_NAMES) return option as ChecksumAlgorithm;
+  if (typeof option === "string" && Object.hasOwn(WEB_CRYPTO_NAMES, option)) {
+    return option as ChecksumAlgorithm;
+  }
   throw new RangeError(
     `Cannot use checksum "${option}": choose true, false, "sha1", "sha256" or "sha512"`,
   );

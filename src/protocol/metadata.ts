@@ -21,19 +21,22 @@ export function assertMetadataEncoding(encoding: string): void {
   }
 }
 
+/** A key a header can carry: visible ASCII, no comma (tus 1.0.0). */
+const METADATA_KEY = /^[\x21-\x2b\x2d-\x7e]+$/;
+
 /**
  * Checks metadata keys and values before any request is sent.
  *
- * @throws {TypeError} when a key is empty or holds a space or a comma, or a
- * value is not a string.
+ * @throws {TypeError} when a key is empty or holds anything but visible
+ * ASCII without a comma, or a value is not a well-formed string.
  */
 export function assertValidMetadata(metadata: Record<string, string>): void {
   for (const [key, value] of Object.entries(metadata)) {
-    if (key === "" || /[\s,]/.test(key)) {
+    if (!METADATA_KEY.test(key)) {
       throw new TypeError(
         `Cannot encode metadata: key ${
           JSON.stringify(key)
-        } must be non-empty and hold no space or comma`,
+        } must be non-empty visible ASCII with no space or comma`,
       );
     }
     if (typeof value !== "string") {
@@ -41,7 +44,18 @@ export function assertValidMetadata(metadata: Record<string, string>): void {
         `Cannot encode metadata: value of key "${key}" must be a string`,
       );
     }
+    if (!isWellFormed(value)) {
+      throw new TypeError(
+        `Cannot encode metadata: value of key "${key}" holds a lone surrogate, which no encoding can carry`,
+      );
+    }
   }
+}
+
+/** No lone UTF-16 surrogate (what `String.prototype.isWellFormed` checks). */
+function isWellFormed(value: string): boolean {
+  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+    .test(value);
 }
 
 /**
@@ -70,7 +84,13 @@ export function decodeMetadata(header: string | null): Record<string, string> {
   for (const pair of header.split(",")) {
     const [key, value] = pair.trim().split(" ", 2);
     if (!key) continue;
-    result[key] = value === undefined ? "" : decodeBase64Text(value);
+    // defineProperty, so that a key "__proto__" is a key like any other.
+    Object.defineProperty(result, key, {
+      value: value === undefined ? "" : decodeBase64Text(value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return result;
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { parseHttpDate } from "./http_date.ts";
 import { parseStrictInteger } from "./strict_integer.ts";
 
 /**
@@ -20,7 +21,6 @@ export function parseRetryAfter(
   if (value === null) return null;
   const seconds = parseStrictInteger(value.trim());
   if (seconds !== null) return seconds * 1000;
-  if (!/[a-z]/i.test(value)) return null;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
+  const date = parseHttpDate(value);
+  return date === null ? null : Math.max(0, date - now);
 }

@@ -31,11 +31,27 @@ export interface ReceiveResult {
 export class RequestBody {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array> | null;
   #ended = false;
+  #lost = false;
   #received = 0;
+  readonly #declared: number | null;
 
-  constructor(body: ReadableStream<Uint8Array> | null) {
+  /**
+   * @param body The request body.
+   * @param declared Its `Content-Length`, when given: a body that stops at
+   * `stopAfter` exactly at that length is complete, not cut.
+   */
+  constructor(
+    body: ReadableStream<Uint8Array> | null,
+    declared: number | null = null,
+  ) {
     this.#reader = body?.getReader() ?? null;
+    this.#declared = declared;
     if (!body) this.#ended = true;
+  }
+
+  /** Whether reading failed: the connection was lost mid-body. */
+  get lost(): boolean {
+    return this.#lost;
   }
 
   /** Bytes read so far. */
@@ -50,7 +66,10 @@ export class RequestBody {
     let overflow = false;
     while (true) {
       if (stopAfter !== null && this.#received >= stopAfter) {
-        return { accepted, overflow, stopped: !this.#ended, lost: null };
+        // Whether the end was seen depends on how the runtime split the
+        // body: a body that reached its Content-Length is complete.
+        const complete = this.#ended || this.#received === this.#declared;
+        return { accepted, overflow, stopped: !complete, lost: null };
       }
       let piece: Uint8Array;
       try {
@@ -101,6 +120,7 @@ export class RequestBody {
       result = await this.#reader.read();
     } catch (error) {
       this.#ended = true;
+      this.#lost = true;
       throw error;
     }
     const { done, value } = result;

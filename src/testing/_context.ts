@@ -29,6 +29,8 @@ export interface TusRequest {
   readonly connection: ServeConnection | null;
   /** Set when the answer is a dropped connection. */
   dropped: boolean;
+  /** Set when the server itself cut the connection (a fault). */
+  cut: boolean;
 }
 
 /** An answer with a plain-text explanation. */
@@ -54,6 +56,7 @@ export function empty(
 /** Drops the request's connection without an answer. */
 export function drop(tus: TusRequest): Response {
   tus.dropped = true;
+  tus.cut = true;
   tus.body.cancel();
   return tus.connection?.drop() ?? dropResponse();
 }

@@ -101,7 +101,13 @@ export function parseMetadata(header: string): Record<string, string> {
     if (Object.hasOwn(metadata, key)) {
       throw new HeaderError(`Upload-Metadata repeats the key ${key}`);
     }
-    metadata[key] = decoder.decode(decodeBase64(value));
+    // Defined, not assigned: a key such as "__proto__" must stay a key.
+    Object.defineProperty(metadata, key, {
+      value: decoder.decode(decodeBase64(value)),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return metadata;
 }

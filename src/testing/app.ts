@@ -16,7 +16,8 @@ import {
   type TusState,
 } from "./_context.ts";
 import { EXPOSED_HEADERS, TUS_VERSION } from "./_headers.ts";
-import { delayOf, Faults, takeFailure } from "./faults.ts";
+import { delayOf, Faults, takeFailure, takeStall } from "./faults.ts";
+import { stalledAnswer } from "./_stall.ts";
 import { handleDelete } from "./handlers/delete.ts";
 import { handleHead } from "./handlers/head.ts";
 import { handleOptions } from "./handlers/options.ts";
@@ -153,6 +154,8 @@ export interface TusApp {
   readonly faults: Faults;
   /** Every request, in the order their answers were sent (or dropped). */
   readonly requests: readonly RequestLogEntry[];
+  /** Requests that arrived and are not answered (nor dropped) yet. */
+  readonly inFlight: number;
   /** The storage behind the app. */
   readonly store: UploadStore;
   /** The upload at a URL (absolute, or its path), `null` if unknown. */
@@ -200,17 +203,29 @@ export function createTusApp(options: TusAppOptions = {}): TusApp {
   });
   const state: TusState = { config, store, faults, busy: new Set() };
   const app = new Hono<{ Bindings: TusBindings }>();
+  let inFlight = 0;
   app.all("*", async (c) => {
-    const request = c.req.raw;
+    inFlight++;
+    try {
+      return await answer(c.req.raw, c.env?.connection ?? null);
+    } finally {
+      inFlight--;
+    }
+  });
+  async function answer(
+    request: Request,
+    connection: ServeConnection | null,
+  ): Promise<Response> {
     const startedAt = Date.now();
     const tus: TusRequest = {
       request,
       url: new URL(request.url),
       headers: request.headers,
       method: effectiveMethod(request),
-      body: new RequestBody(request.body),
-      connection: c.env?.connection ?? null,
+      body: new RequestBody(request.body, declaredLength(request.headers)),
+      connection,
       dropped: false,
+      cut: false,
     };
     let response: Response;
     try {
@@ -223,6 +238,8 @@ export function createTusApp(options: TusAppOptions = {}): TusApp {
       await tus.body.drain(); // so that the client reads the answer, not a reset
       decorate(response);
     }
+    const clientClosed = !tus.cut &&
+      (tus.body.lost || (connection?.signal.aborted ?? false));
     requests.push(Object.freeze({
       method: request.method,
       effectiveMethod: tus.method,
@@ -230,17 +247,21 @@ export function createTusApp(options: TusAppOptions = {}): TusApp {
       status: tus.dropped ? 0 : response.status,
       headers: headersRecord(request.headers),
       responseHeaders: tus.dropped ? {} : headersRecord(response.headers),
+      clientClosed,
       bodyBytes: tus.body.received,
       startedAt,
       durationMs: Date.now() - startedAt,
     }));
     return response;
-  });
+  }
   return {
     app,
     basePath: config.basePath,
     faults,
     requests,
+    get inFlight() {
+      return inFlight;
+    },
     store,
     uploadOf(uploadUrl) {
       const upload = store.get(idOf(uploadUrl));
@@ -248,6 +269,11 @@ export function createTusApp(options: TusAppOptions = {}): TusApp {
     },
     bytesOf: (uploadUrl) => store.read(idOf(uploadUrl)),
   };
+}
+
+function declaredLength(headers: Headers): number | null {
+  const value = headers.get("content-length");
+  return value !== null && /^[0-9]+$/.test(value) ? Number(value) : null;
 }
 
 function effectiveMethod(request: Request): string {
@@ -284,6 +310,8 @@ async function route(
     }
     return fail(failure.status, failure.body, headers);
   }
+  const stall = takeStall(state.faults, tus.method);
+  if (stall) return stalledAnswer(stall, [closing, gone]);
   if (tus.method === "OPTIONS") return handleOptions(state, tus.request);
   if (tus.headers.get("tus-resumable") !== TUS_VERSION) {
     return fail(

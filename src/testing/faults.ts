@@ -60,6 +60,34 @@ export interface CutOptions {
   answer?: boolean;
 }
 
+/**
+ * Options of {@linkcode Faults.stallBodyNext}.
+ *
+ * @example A 500 whose body never ends, for the next PATCH
+ * ```ts
+ * import type { StallOptions } from "@tusflow/client/testing";
+ *
+ * const options: StallOptions = { status: 500, method: "PATCH" };
+ * console.log(options.status); // 500
+ * ```
+ */
+export interface StallOptions {
+  /** The status to answer with. @default {500} */
+  status?: number;
+  /** How many matching requests to answer so. @default {1} */
+  count?: number;
+  /** Only requests with this (effective) method match. @default {any} */
+  method?: string;
+  /** Headers of the answer (besides `Tus-Resumable` and CORS). */
+  headers?: Record<string, string>;
+}
+
+/** An answer whose headers are sent at once and whose body stalls. */
+export interface Stall {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /** A failure to answer instead of handling a request. */
 export interface Failure {
   readonly status: number;
@@ -84,6 +112,7 @@ interface FaultState {
   failures: Rule<Failure>[];
   cuts: Rule<Cut>[];
   delays: Rule<number>[];
+  stalls: Rule<Stall>[];
   forget(uploadUrl: string, status: 404 | 410): void;
 }
 
@@ -113,7 +142,13 @@ export class Faults {
    * passes its store's).
    */
   constructor(forget: (uploadUrl: string, status: 404 | 410) => void) {
-    states.set(this, { failures: [], cuts: [], delays: [], forget });
+    states.set(this, {
+      failures: [],
+      cuts: [],
+      delays: [],
+      stalls: [],
+      forget,
+    });
   }
 
   /**
@@ -154,6 +189,27 @@ export class Faults {
       );
     }
     add(this, "cuts", "PATCH", options.count, { afterBytes, keep, answer });
+  }
+
+  /**
+   * Answers the next `count` matching requests with `status` and `headers`
+   * at once, then a body whose first bytes arrive and whose rest never does:
+   * it ends only when the client closes the connection or the server
+   * closes. The request itself is not handled (nothing is stored). A HEAD
+   * answer carries no body, so for HEAD the answer simply ends.
+   *
+   * @param options The status, how many, which method, and headers.
+   * @throws {RangeError} For a status outside 200–599 or a bad count.
+   */
+  stallBodyNext(options: StallOptions = {}): void {
+    const { status = 500, headers = {} } = options;
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new RangeError(`Cannot add fault: ${status} is not a status code`);
+    }
+    add(this, "stalls", options.method, options.count, {
+      status,
+      headers: { ...headers },
+    });
   }
 
   /**
@@ -205,8 +261,8 @@ export class Faults {
 
   /** How many fault firings remain (`Infinity` for an endless one). */
   get pending(): number {
-    const { failures, cuts } = stateOf(this);
-    return [...failures, ...cuts, ...peerStateOf(this).afterStore]
+    const { failures, cuts, stalls } = stateOf(this);
+    return [...failures, ...cuts, ...stalls, ...peerStateOf(this).afterStore]
       .reduce((sum, r) => sum + r.remaining, 0);
   }
 
@@ -216,6 +272,7 @@ export class Faults {
     state.failures = [];
     state.cuts = [];
     state.delays = [];
+    state.stalls = [];
     clearPeerFaults(this);
   }
 
@@ -313,7 +370,7 @@ function stateOf(faults: Faults): FaultState {
   return states.get(faults) as FaultState;
 }
 
-type RuleList = "failures" | "cuts" | "delays";
+type RuleList = "failures" | "cuts" | "delays" | "stalls";
 type RuleValue<K extends RuleList> = FaultState[K][number]["value"];
 
 function add<K extends RuleList>(
@@ -351,6 +408,11 @@ function take<T>(rules: Rule<T>[], method: string): T | null {
 /** Consumes the failure that applies to a request, if any. */
 export function takeFailure(faults: Faults, method: string): Failure | null {
   return take(stateOf(faults).failures, method);
+}
+
+/** Consumes the stalled answer that applies to a request, if any. */
+export function takeStall(faults: Faults, method: string): Stall | null {
+  return take(stateOf(faults).stalls, method);
 }
 
 /** Consumes the cut that applies to a PATCH, if any. */

@@ -45,7 +45,7 @@ export type {
   UploadSnapshot,
 } from "./app.ts";
 export { Faults } from "./faults.ts";
-export type { CutOptions, FailOptions } from "./faults.ts";
+export type { CutOptions, FailOptions, StallOptions } from "./faults.ts";
 export { headersRecord } from "./request_log.ts";
 export type { RequestLogEntry } from "./request_log.ts";
 export { MemoryUploadStore } from "./store.ts";

@@ -35,6 +35,12 @@ export interface RequestLogEntry {
   readonly headers: Readonly<Record<string, string>>;
   /** Every response header, by lower-case name (empty when `status` is 0). */
   readonly responseHeaders: Readonly<Record<string, string>>;
+  /**
+   * The client closed the connection before the answer was sent: it gave up
+   * (an abort, a timeout) while the server waited, read the body or worked.
+   * A cut made by a fault does not count.
+   */
+  readonly clientClosed: boolean;
   /** Request body bytes the server read (bytes refused or drained included). */
   readonly bodyBytes: number;
   /** When the request arrived, in ms since the epoch. */

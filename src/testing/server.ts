@@ -77,6 +77,8 @@ export interface TusServer extends AsyncDisposable {
   readonly faults: Faults;
   /** Every request, in order, logged before its answer was sent. */
   readonly requests: readonly RequestLogEntry[];
+  /** Requests that arrived and are not answered (nor dropped) yet. */
+  readonly inFlight: number;
   /** The storage behind the server. */
   readonly store: UploadStore;
   /** The implementation serving (`deno`, `bun` or `node`). */
@@ -164,6 +166,9 @@ export async function startTusServer(
     url: `http://${host}:${served.port}${tus.basePath}`,
     faults: tus.faults,
     requests: tus.requests,
+    get inFlight() {
+      return tus.inFlight;
+    },
     store: tus.store,
     runtime: served.runtime,
     bytesOf: tus.bytesOf,

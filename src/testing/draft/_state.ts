@@ -234,6 +234,8 @@ export class Exchange {
       bodyBytes: this.bodyBytes,
       startedAt: this.startedAt,
       durationMs: Date.now() - this.startedAt,
+      // The draft server does not watch for a client hanging up early.
+      clientClosed: false,
       interim: this.interim,
     });
   }
