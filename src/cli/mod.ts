@@ -29,9 +29,11 @@ import { setTimeout } from "node:timers";
 import { fileURLToPath } from "node:url";
 import { TusCommunicationError } from "../../mod.ts";
 import { type Command, parseCommandLine, UsageError } from "./args.ts";
+import { failureMessage } from "./failure.ts";
 import { type CliIo, Interrupted, type ResolvedIo, resolveIo } from "./io.ts";
 import { runRemote } from "./remote.ts";
 import { runServe } from "./serve.ts";
+import { runStored } from "./stored.ts";
 import { runTransfer } from "./transfer.ts";
 import { usageOf } from "./usage.ts";
 import { VERSION } from "./version.ts";
@@ -68,7 +70,7 @@ export async function main(args: string[], io: CliIo = {}): Promise<number> {
   const resolved = resolveIo(io);
   let command: Command | null = null;
   try {
-    command = parseCommandLine(args);
+    command = parseCommandLine(args, resolved.env);
     return await run(command, resolved);
   } catch (error) {
     return report(error, command, resolved);
@@ -92,6 +94,8 @@ function run(command: Command, io: ResolvedIo): Promise<number> | number {
       return runRemote(command, io);
     case "serve":
       return runServe(command, io);
+    case "stored":
+      return runStored(command, io);
   }
 }
 
@@ -105,28 +109,19 @@ function report(
     const help = error.command
       ? `tusflow ${error.command} --help`
       : "tusflow --help";
-    io.stderr.write(`${error.message}\nRun "${help}" for usage.\n`);
+    // One line: scripts and people read the first line of stderr.
+    io.stderr.write(`${error.message} (see ${help})\n`);
     return 2;
   }
   const message = error instanceof Error ? error.message : String(error);
-  const action = command?.kind ?? "tusflow";
-  const text = message.startsWith("Cannot ")
-    ? message
-    : `Cannot run ${action}: ${message}`;
+  const text = failureMessage(error, command?.kind ?? "tusflow");
   // The library checks arguments before any request, with these classes.
   if (
     (error instanceof TypeError || error instanceof RangeError) &&
-    message.startsWith("Cannot ")
+    message.startsWith("Cannot ") && !(error instanceof TusCommunicationError)
   ) {
     io.stderr.write(`${text}\n`);
     return 2;
-  }
-  if (error instanceof TusCommunicationError && error.statusCode !== null) {
-    const status = String(error.statusCode);
-    io.stderr.write(
-      message.includes(status) ? `${text}\n` : `${text} (status ${status})\n`,
-    );
-    return 1;
   }
   io.stderr.write(`${text}\n`);
   return 1;
