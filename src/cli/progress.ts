@@ -128,7 +128,7 @@ export function renderBar(figures: ProgressFigures, columns: number): string {
 /** A plain progress line, for logs. */
 export function renderLine(figures: ProgressFigures): string {
   const bar = renderBar(figures, 1000);
-  return `progress ${bar.replace(/\[[#-]*\] /, "").replace(/ +/g, " ")}`;
+  return `progress ${bar.replace(/\[[#-]*\] /, "").replace(/ +/g, " ").trim()}`;
 }
 
 /** Measures speeds from samples of bytes sent. */

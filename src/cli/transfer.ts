@@ -39,8 +39,19 @@ type CliClientOptions = TusClientOptions & {
   protocol?: "tus-v1" | "ietf-draft";
 };
 
-/** Stats as the second round reports them (`sentBytes` counts in-flight). */
-type Stats = UploadStats & { readonly sentBytes?: number };
+/**
+ * Stats as the second round reports them: `sentBytes` counts the chunk in
+ * flight, `totalBytes` is `null` while a stream's length is unknown.
+ */
+type Stats = Omit<UploadStats, "totalBytes"> & {
+  readonly sentBytes?: number;
+  readonly totalBytes: number | null;
+};
+
+/** The size to show for a finished or stopped upload. */
+function totalOf(stats: Stats): number {
+  return stats.totalBytes ?? stats.uploadedBytes;
+}
 
 /** One file of the run, and what became of it. */
 interface Job {
@@ -97,7 +108,8 @@ function aggregate(jobs: readonly Job[]) {
   for (const job of jobs) {
     const stats = job.stats;
     sent += stats ? stats.sentBytes ?? stats.uploadedBytes : 0;
-    const size = job.size ?? (job.state === "done" ? stats?.totalBytes : null);
+    const size = job.size ??
+      (job.state === "done" && stats ? totalOf(stats) : null);
     total = total === null || size === null || size === undefined
       ? null
       : total + size;
@@ -201,7 +213,7 @@ async function sendOne(
     ? { fileStream: io.stdin() }
     : { filePath: job.file };
   const hooks = {
-    onProgress: (stats: Stats) => {
+    onProgress: (stats: UploadStats | Stats) => {
       job.stats = stats;
       display.changed();
     },
@@ -250,11 +262,14 @@ async function sendOne(
       if (typeof known === "string") job.url = known;
     }
     if (io.signal?.aborted) return; // reported once, for every job
-    if (job.url !== null) {
-      display.output(io.stdout, `${job.file}\t${job.url}\n`);
-    }
+    // An upload the server no longer knows cannot be resumed.
+    const status = error instanceof TusCommunicationError
+      ? error.statusCode
+      : null;
+    const resumable = job.url !== null && status !== 404 && status !== 410;
+    if (resumable) display.output(io.stdout, `${job.file}\t${job.url}\n`);
     display.say(`${prefix}${failureMessage(error, command.kind)}`);
-    if (job.url !== null) display.say(resumeHint(job, job.url));
+    if (resumable) display.say(resumeHint(job, job.url!));
   }
 }
 
@@ -262,7 +277,7 @@ function doneLine(job: Job): string {
   const stats = job.stats;
   const done = job.name === "" ? "Done" : `Done: ${job.name}`;
   return stats
-    ? `${done}, ${formatBytes(stats.totalBytes)} in ${
+    ? `${done}, ${formatBytes(totalOf(stats))} in ${
       stats.elapsedTime.toFixed(1)
     } s`
     : `${done}: the server already holds every byte`;
@@ -286,8 +301,8 @@ function reportInterruption(
     const prefix = jobs.length > 1 ? `${job.name}: ` : "";
     const stats = job.stats;
     const held = stats
-      ? ` after ${formatBytes(stats.uploadedBytes)} of ${
-        formatBytes(stats.totalBytes)
+      ? ` after ${formatBytes(stats.uploadedBytes)}${
+        stats.totalBytes === null ? "" : ` of ${formatBytes(stats.totalBytes)}`
       }`
       : "";
     if (job.url !== null) {
@@ -296,7 +311,7 @@ function reportInterruption(
       continue;
     }
     if (job.state === "waiting") {
-      display.say(`${prefix}Interrupted before it started`);
+      display.say(`${prefix}Interrupted before it started: nothing to resume`);
       continue;
     }
     const parallel = command.kind === "upload" && (command.parallel ?? 1) > 1;
