@@ -62,6 +62,9 @@ export function failureMessage(error: unknown, action: string): string {
   if (error instanceof TusCommunicationError && error.statusCode !== null) {
     const status = String(error.statusCode);
     if (!text.includes(status)) text += ` (status ${status})`;
+    // What the server said about it, as the retry lines show it.
+    const excerpt = bodyExcerpt(error.responseContent);
+    if (excerpt && !text.includes(excerpt)) text += `: ${excerpt}`;
   }
   const cause = networkCause(error);
   if (cause && !text.includes(cause)) text += `: ${cause}`;

@@ -230,12 +230,17 @@ export class ProgressDisplay {
     stream.write(text);
   }
 
-  /** Stops the timer, drawing the last state, and ends the bar's line. */
-  stop(): void {
+  /**
+   * Stops the timer and ends the bar's line.
+   *
+   * @param drawLast Draw the final state first (not after a failure, whose
+   *   message would then sit above a stale bar).
+   */
+  stop(drawLast = true): void {
     if (this.#timer) {
       clearInterval(this.#timer);
       this.#timer = null;
-      if (this.#tty) this.#draw();
+      if (this.#tty && drawLast) this.#draw();
     }
     if (this.#drawn) this.#stream.write("\n");
     this.#drawn = false;

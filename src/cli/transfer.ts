@@ -177,7 +177,10 @@ export async function runTransfer(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  display.stop();
+  display.stop(
+    !io.signal?.aborted &&
+      (jobs.length > 1 || jobs.every((job) => job.state === "done")),
+  );
   if (jobs.length === 1 && jobs[0]!.state === "done") {
     display.note(doneLine(jobs[0]!));
   }

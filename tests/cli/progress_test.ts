@@ -127,6 +127,10 @@ describe("failure lines", () => {
       responseContent: new TextEncoder().encode("maintenance"),
     });
     assert.equal(reasonOf(answered), "server answered 500: maintenance");
+    assert.equal(
+      failureMessage(answered, "upload"),
+      "Cannot send chunk: 500: maintenance",
+    );
     const refused = new TusCommunicationError("Cannot create upload", {
       cause: new TypeError("fetch failed", {
         cause: Object.assign(new Error("x"), { code: "ECONNREFUSED" }),
