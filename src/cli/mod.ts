@@ -5,7 +5,8 @@
  *
  * Run it with `deno run -A src/cli/mod.ts <command>`, `bun src/cli/mod.ts
  * <command>`, or `npx tusflow <command>` from the npm package. Results go to
- * stdout, progress and messages to stderr. Exit codes: 0 done, 1 failed, 2
+ * stdout (`<file>\t<url>` per uploaded file), progress and messages to
+ * stderr. Exit codes: 0 done, 1 failed, 2
  * bad arguments (nothing was sent), 130 interrupted by Ctrl-C.
  *
  * @example Asking a server what it supports
@@ -57,12 +58,13 @@ export { VERSION } from "./version.ts";
  * await using server = await startTusServer();
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/hello.txt`, "hello");
- * let url = "";
- * const code = await main(["upload", `${dir}/hello.txt`, "--endpoint", server.url], {
- *   stdout: { write: (text) => (url += text) },
+ * let out = "";
+ * const code = await main(["upload", `${dir}/hello.txt`, "-e", server.url], {
+ *   stdout: { write: (text) => (out += text) },
  *   stderr: { write: () => {} },
  * });
- * console.log(code, new TextDecoder().decode(server.bytesOf(url.trim())!)); // 0 "hello"
+ * const [, url] = out.trim().split("\t"); // "<file>\t<url>"
+ * console.log(code, new TextDecoder().decode(server.bytesOf(url!)!)); // 0 "hello"
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
