@@ -53,12 +53,12 @@ describe("the progress bar", () => {
     const line = renderBar(figures(), 120);
     assert.match(
       line,
-      /^a-rather-long-file-… \[#+-+\]  29\.3% +300\.0 MiB\/1\.0 GiB +12\.5 MiB\/s avg 11\.0 MiB\/s eta 0:58 *$/,
+      /^a-rather-long-file-… \[#+-+\] {2}29\.3% +300\.0 MiB\/1\.0 GiB +12\.5 MiB\/s avg 11\.0 MiB\/s eta 0:58 *$/,
     );
     assert.equal(line.length, 119);
     // Narrower: the average goes first, then the label, then the bar.
     assert.doesNotMatch(renderBar(figures(), 80), /avg/);
-    assert.match(renderBar(figures(), 60), /^\[#+-+\]  29\.3%/);
+    assert.match(renderBar(figures(), 60), /^\[#+-+\] {2}29\.3%/);
     assert.doesNotMatch(renderBar(figures(), 40), /\[/);
   });
 

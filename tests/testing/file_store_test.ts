@@ -9,7 +9,9 @@ import { startTusServer } from "../../src/testing/mod.ts";
 import type { NewUpload } from "../../src/testing/store.ts";
 import { randomBytes, sha256 } from "../_helpers.ts";
 
-async function withDir<T>(run: (dir: string) => Promise<T>): Promise<T> {
+async function withDir<T>(
+  run: (dir: string) => T | Promise<T>,
+): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), "tusflow-file-store-"));
   try {
     return await run(dir);
@@ -81,7 +83,7 @@ describe("FileUploadStore", () => {
   });
 
   test("unknown ids and unsafe ids are refused by name", async () => {
-    await withDir(async (dir) => {
+    await withDir((dir) => {
       const store = new FileUploadStore(dir);
       assert.equal(store.get("nope"), null);
       assert.equal(store.read("nope"), null);
