@@ -159,8 +159,16 @@ class SpeedMeter {
 
 /** Where the figures come from: read at every redraw. */
 export interface ProgressSource {
-  /** The label, bytes sent and total now. */
-  read(): { label: string; sent: number; total: number | null };
+  /**
+   * The label, bytes sent and total now; `moved` is what this run sent
+   * (a resumed upload starts past 0), the speeds count only that.
+   */
+  read(): {
+    label: string;
+    sent: number;
+    total: number | null;
+    moved?: number;
+  };
 }
 
 /**
@@ -200,6 +208,8 @@ export class ProgressDisplay {
   start(): void {
     if (this.#quiet || this.#timer) return;
     this.#lastLineAt = this.#now();
+    const { sent, moved } = this.#source.read();
+    this.#meter.add(this.#lastLineAt, moved ?? sent);
     this.#timer = setInterval(
       () => this.#tick(false),
       this.#tty ? REDRAW_MS : 1000,
@@ -247,10 +257,10 @@ export class ProgressDisplay {
   }
 
   #figures(): ProgressFigures {
-    const { label, sent, total } = this.#source.read();
+    const { label, sent, total, moved } = this.#source.read();
     const now = this.#now();
-    this.#meter.add(now, sent);
-    const { speed, average } = this.#meter.speeds(now, sent);
+    this.#meter.add(now, moved ?? sent);
+    const { speed, average } = this.#meter.speeds(now, moved ?? sent);
     return { label, sent, total, speed, averageSpeed: average };
   }
 

@@ -104,10 +104,13 @@ function clientOptions(
 /** The progress figures of every job together. */
 function aggregate(jobs: readonly Job[]) {
   let sent = 0;
+  let moved = 0;
   let total: number | null = 0;
   for (const job of jobs) {
     const stats = job.stats;
-    sent += stats ? stats.sentBytes ?? stats.uploadedBytes : 0;
+    const bytes = stats ? stats.sentBytes ?? stats.uploadedBytes : 0;
+    sent += bytes;
+    moved += Math.max(0, bytes - (stats?.startOffset ?? 0));
     const size = job.size ??
       (job.state === "done" && stats ? totalOf(stats) : null);
     total = total === null || size === null || size === undefined
@@ -123,7 +126,7 @@ function aggregate(jobs: readonly Job[]) {
     : `${finished.length}/${jobs.length}${
       active.length === 1 ? ` ${active[0]!.name}` : " files"
     }`;
-  return { label, sent: Math.min(sent, total ?? sent), total };
+  return { label, sent: Math.min(sent, total ?? sent), total, moved };
 }
 
 /**

@@ -109,6 +109,22 @@ describe("the progress bar", () => {
   });
 });
 
+test("a resumed upload's speed counts only the bytes of this run", () => {
+  let now = 0;
+  let out = "";
+  let moved = 0;
+  const display = new ProgressDisplay(
+    { write: (t: string) => (out += t), isTTY: true, columns: 200 },
+    { read: () => ({ label: "f", sent: 800_000 + moved, total: 1e6, moved }) },
+    { quiet: false, now: () => now },
+  );
+  display.start();
+  now = 2000;
+  moved = 2000;
+  display.stop();
+  assert.match(out, / 1000 B\/s avg 1000 B\/s /, out);
+});
+
 describe("failure lines", () => {
   test("a body excerpt is the first 200 bytes on one line", () => {
     const body = new TextEncoder().encode(
