@@ -66,7 +66,11 @@ export function failureMessage(error: unknown, action: string): string {
     const excerpt = bodyExcerpt(error.responseContent);
     if (excerpt && !text.includes(excerpt)) text += `: ${excerpt}`;
   }
+  // The library may name the cause already, by its code (ECONNREFUSED).
   const cause = networkCause(error);
-  if (cause && !text.includes(cause)) text += `: ${cause}`;
+  const code = /\((\w+)\)$/.exec(cause ?? "")?.[1] ?? "";
+  if (cause && !text.includes(cause) && !(code && text.includes(code))) {
+    text += `: ${cause}`;
+  }
   return text;
 }

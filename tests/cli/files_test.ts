@@ -119,7 +119,7 @@ describe(`tusflow upload of several files and stdin (${RUNTIME} process)`, () =>
     assert.equal(run.stdout, "");
     assert.match(
       run.stderr,
-      /\nCannot [^\n]*connection refused \(ECONNREFUSED\)\n$/,
+      /\nCannot [^\n]*\bECONNREFUSED\b[^\n]*\n$/,
     );
   });
 

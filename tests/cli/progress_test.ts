@@ -157,6 +157,11 @@ describe("failure lines", () => {
       failureMessage(refused, "upload"),
       "Cannot create upload: connection refused (ECONNREFUSED)",
     );
+    const named = new TusCommunicationError(
+      "Cannot create upload: network error ECONNREFUSED",
+      { cause: refused.cause },
+    );
+    assert.equal(failureMessage(named, "upload"), named.message);
     assert.equal(
       failureMessage(
         new TusCommunicationError("Cannot read offset", {
