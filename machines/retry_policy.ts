@@ -5,7 +5,7 @@
  * @module
  */
 import { TusCommunicationError } from "../src/errors.ts";
-import { neverReachedServer } from "../src/http/network_cause.ts";
+import { neverReachedServer } from "../src/runtime/network_cause.ts";
 import { CHECKSUM_MISMATCH } from "../src/protocol/headers.ts";
 import type { ShouldRetry } from "./upload_types.ts";
 

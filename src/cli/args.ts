@@ -1,15 +1,20 @@
 /**
- * The command line, parsed and checked before anything is sent: every
- * problem is a {@linkcode UsageError} (exit 2) naming it.
+ * The command line, parsed with `node:util` `parseArgs` (Deno, Bun and Node
+ * share it) and checked before anything is sent: every problem is a
+ * {@linkcode UsageError} (exit 2) in one line naming the flag.
  *
  * @module
  */
+import { parseArgs } from "node:util";
+import { COMMAND_OPTIONS, type OptionSpec, TUSD_ALIASES } from "./flags.ts";
 import {
   parseChecksum,
   parseCount,
+  parseDuration,
   parseHeader,
   parseMetadata,
   parsePort,
+  parseProtocol,
   parseSize,
   parseUrl,
 } from "./values.ts";
@@ -22,17 +27,35 @@ export const COMMANDS = [
   "delete",
   "server-info",
   "serve",
+  "stored",
 ] as const;
 
 /** One of {@linkcode COMMANDS}. */
 export type CommandName = typeof COMMANDS[number];
 
-/** What `upload` and `resume` share. */
-export interface TransferSettings {
-  readonly file: string;
-  readonly chunkSize: number | undefined;
+/** The wire protocol a client speaks. */
+export type Protocol = "tus-v1" | "ietf-draft";
+
+/** How much the CLI says on stderr. */
+export interface Verbosity {
+  /** `-q`: no progress and no notes, only errors and resume hints. */
+  readonly quiet: boolean;
+  /** `-v` (or `TUSFLOW_DEBUG=1`): every request and response. */
+  readonly verbose: boolean;
+}
+
+/** What every command that talks to a server shares. */
+export interface ConnectionSettings extends Verbosity {
   readonly headers: Record<string, string>;
+  readonly timeoutMs: number | undefined;
+  readonly protocol: Protocol | undefined;
+}
+
+/** What `upload` and `resume` share. */
+export interface TransferSettings extends ConnectionSettings {
+  readonly chunkSize: number | undefined;
   readonly retries: number | undefined;
+  readonly retryDelayMs: number | undefined;
   readonly checksum: boolean | "sha1" | "sha256" | "sha512" | undefined;
 }
 
@@ -42,24 +65,47 @@ export type Command =
   | { readonly kind: "version" }
   | {
     readonly kind: "upload";
+    /** Paths, `-` for stdin. */
+    readonly files: readonly string[];
     readonly endpoint: string;
     readonly transfer: TransferSettings;
     readonly parallel: number | undefined;
+    readonly jobs: number;
     readonly metadata: Record<string, string>;
     /** The URL storage file with `--store-url`, else `null`. */
     readonly urlStorage: string | null;
   }
   | {
     readonly kind: "resume";
+    /** A path, or `-` for stdin. */
+    readonly file: string;
     readonly url: string;
     readonly transfer: TransferSettings;
   }
   | {
     readonly kind: "info" | "delete" | "server-info";
     readonly url: string;
-    readonly headers: Record<string, string>;
+    readonly connection: ConnectionSettings;
   }
-  | { readonly kind: "serve"; readonly port: number; readonly host: string };
+  | {
+    readonly kind: "serve";
+    readonly port: number;
+    readonly host: string;
+    /** Keep uploads in this directory, else in memory. */
+    readonly dir: string | null;
+    readonly basePath: string;
+    readonly maxSize: number | null;
+    readonly expiresInMs: number | null;
+    readonly verbose: boolean;
+  }
+  | {
+    readonly kind: "stored";
+    readonly storage: string;
+    readonly action:
+      | { readonly kind: "list" }
+      | { readonly kind: "clear" }
+      | { readonly kind: "remove"; readonly key: string };
+  };
 
 /** A command line that cannot run; `command` picks the help to point at. */
 export class UsageError extends Error {
@@ -77,51 +123,26 @@ export class UsageError extends Error {
   }
 }
 
-/** Where `upload --store-url` keeps URLs unless `--url-storage` says. */
+/** Where `--store-url` and `stored` keep URLs unless `--storage` says. */
 export const DEFAULT_URL_STORAGE = ".tus_urls.json";
 /** The port `serve` listens on unless `--port` says (tusd's). */
 export const DEFAULT_PORT = 1080;
 
-const TRANSFER = ["chunk-size", "header", "retries", "checksum"];
-const FLAGS = new Set(["store-url"]);
-const REPEATABLE = new Set(["metadata", "header"]);
-const ALLOWED: Record<CommandName, readonly string[]> = {
-  upload: [
-    "endpoint",
-    ...TRANSFER,
-    "parallel",
-    "store-url",
-    "url-storage",
-    "metadata",
-  ],
-  resume: ["url", ...TRANSFER],
-  info: ["header"],
-  delete: ["header"],
-  "server-info": ["header"],
-  serve: ["port", "host"],
-};
-const POSITIONAL: Record<CommandName, string | null> = {
-  upload: "<file>",
-  resume: "<file>",
-  info: "<uploadUrl>",
-  delete: "<uploadUrl>",
-  "server-info": "<endpoint>",
-  serve: null,
-};
-
-interface Scanned {
-  readonly positionals: string[];
-  readonly values: Map<string, string[]>;
-}
+/** Options by long name, as given (booleans as `""`). */
+type Values = Map<string, string[]>;
 
 /**
  * Parses `args` (without the program name).
  *
- * @param args The command line, e.g. `["upload", "a.bin", "--endpoint", url]`.
+ * @param args The command line, e.g. `["upload", "a.bin", "-e", url]`.
+ * @param env The environment: `TUSFLOW_DEBUG=1` turns on `-v`.
  * @returns The command to run.
  * @throws {UsageError} For anything that cannot run, before any request.
  */
-export function parseCommandLine(args: readonly string[]): Command {
+export function parseCommandLine(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): Command {
   const [first, ...rest] = args;
   if (first === undefined) throw new UsageError(null, "no command given");
   if (first === "--help" || first === "-h") {
@@ -134,11 +155,12 @@ export function parseCommandLine(args: readonly string[]): Command {
     return { kind: "help", topic: commandNamed(topic) };
   }
   const command = commandNamed(first);
-  if (rest.some((a) => a === "--help" || a === "-h")) {
-    return { kind: "help", topic: command };
+  const { values, positionals } = scan(command, rest);
+  if (values.has("help")) return { kind: "help", topic: command };
+  if (env.TUSFLOW_DEBUG === "1" && COMMAND_OPTIONS[command].verbose) {
+    values.set("verbose", [""]);
   }
-  const scanned = scan(command, rest);
-  return build(command, scanned);
+  return build(command, values, positionals);
 }
 
 function commandNamed(name: string): CommandName {
@@ -148,73 +170,88 @@ function commandNamed(name: string): CommandName {
   throw new UsageError(null, `unknown ${what} ${JSON.stringify(name)}`);
 }
 
-function scan(command: CommandName, args: readonly string[]): Scanned {
-  const positionals: string[] = [];
-  const values = new Map<string, string[]>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "--") {
-      positionals.push(...args.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith("-") || arg === "-") {
-      positionals.push(arg);
-      continue;
-    }
-    const match = /^--([a-z][a-z-]*)(?:=(.*))?$/s.exec(arg);
-    const name = match?.[1];
-    if (!match || name === undefined || !ALLOWED[command].includes(name)) {
-      throw new UsageError(
-        command,
-        `unknown option ${JSON.stringify(arg.split("=")[0])}`,
-      );
-    }
-    let value = match[2];
-    if (FLAGS.has(name)) {
-      if (value !== undefined) {
-        throw new UsageError(command, `--${name} takes no value`);
+/**
+ * tusd's single-dash long options (`-port 8080`) become `--port` for
+ * `serve`; elsewhere they are refused with the spelling that works, rather
+ * than read as a group of short flags.
+ */
+function respell(command: CommandName, args: readonly string[]): string[] {
+  const specs = COMMAND_OPTIONS[command];
+  const out: string[] = [];
+  for (const [i, arg] of args.entries()) {
+    if (arg === "--") return [...out, ...args.slice(i)];
+    const match = /^-([a-z][a-z-]+)(=.*)?$/s.exec(arg);
+    const name = match ? TUSD_ALIASES[match[1]!] ?? match[1]! : null;
+    if (match && name !== null && Object.hasOwn(specs, name)) {
+      if (command !== "serve") {
+        throw new UsageError(
+          command,
+          `unknown option ${
+            JSON.stringify(`-${match[1]}`)
+          }: long options take two dashes, --${name}`,
+        );
       }
-      value = "";
-    } else if (value === undefined) {
-      value = args[++i];
-      if (value === undefined) {
-        throw new UsageError(command, `--${name} needs a value`);
-      }
+      out.push(`--${name}${match[2] ?? ""}`);
+    } else {
+      out.push(arg);
     }
-    const list = values.get(name) ?? [];
-    if (list.length && !REPEATABLE.has(name)) {
-      throw new UsageError(command, `--${name} is given more than once`);
-    }
-    values.set(name, [...list, value]);
   }
-  const expected = POSITIONAL[command];
-  if (expected === null && positionals.length) {
-    throw new UsageError(
-      command,
-      `unexpected argument ${JSON.stringify(positionals[0])}`,
-    );
-  }
-  if (expected !== null && positionals.length !== 1) {
-    throw new UsageError(
-      command,
-      positionals.length
-        ? `expected one ${expected}, got ${positionals.length} arguments`
-        : `${expected} is missing`,
-    );
-  }
-  return { positionals, values };
+  return out;
 }
 
-function build(command: CommandName, scanned: Scanned): Command {
-  const { values } = scanned;
-  const positional = scanned.positionals[0] ?? "";
-  const one = (name: string) => values.get(name)?.[0];
+function scan(
+  command: CommandName,
+  rawArgs: readonly string[],
+): { values: Values; positionals: string[] } {
+  const specs = COMMAND_OPTIONS[command];
+  const args = respell(command, rawArgs);
+  const options: Record<string, OptionSpec> = { ...specs };
+  const { tokens } = parseArgs({
+    args,
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const values: Values = new Map();
+  const positionals: string[] = [];
   const fail = (problem: string) => new UsageError(command, problem);
-  const required = (name: string) => {
-    const value = one(name);
-    if (value === undefined) throw fail(`--${name} is missing`);
-    return value;
-  };
+  for (const token of tokens) {
+    if (token.kind === "positional") {
+      positionals.push(token.value);
+      continue;
+    }
+    if (token.kind !== "option") continue;
+    const spec = Object.hasOwn(specs, token.name) ? specs[token.name] : null;
+    const flag = token.rawName;
+    if (!spec) throw fail(`unknown option ${JSON.stringify(flag)}`);
+    const long = `--${token.name}`;
+    let value = token.value;
+    if (spec.type === "boolean") {
+      if (token.inlineValue) throw fail(`${long} takes no value`);
+      value = "";
+    } else if (
+      value === undefined || (!token.inlineValue && /^--./.test(value))
+    ) {
+      throw fail(`${long} needs a value`);
+    }
+    const list = values.get(token.name) ?? [];
+    if (list.length && !spec.multiple && spec.type !== "boolean") {
+      throw fail(`${long} is given more than once`);
+    }
+    values.set(token.name, [...list, value]);
+  }
+  return { values, positionals };
+}
+
+function build(
+  command: CommandName,
+  values: Values,
+  positionals: readonly string[],
+): Command {
+  const one = (name: string) => values.get(name)?.[0];
+  const has = (name: string) => values.has(name);
+  const fail = (problem: string) => new UsageError(command, problem);
   const checked = <T>(run: () => T): T => {
     try {
       return run();
@@ -222,60 +259,136 @@ function build(command: CommandName, scanned: Scanned): Command {
       throw fail(error instanceof Error ? error.message : String(error));
     }
   };
-  const headers = () =>
-    checked(() =>
-      Object.fromEntries((values.get("header") ?? []).map(parseHeader))
-    );
+  const required = (name: string) => {
+    const value = one(name);
+    if (value === undefined) throw fail(`--${name} is missing`);
+    return value;
+  };
   const optional = <T>(name: string, parse: (text: string) => T) => {
     const value = one(name);
     return value === undefined ? undefined : checked(() => parse(value));
   };
+  const positional = (what: string, count: "one" | "some" | "none") => {
+    if (count === "none") {
+      if (positionals.length) {
+        throw fail(`unexpected argument ${JSON.stringify(positionals[0])}`);
+      }
+      return [];
+    }
+    if (positionals.length === 0) throw fail(`${what} is missing`);
+    if (count === "one" && positionals.length !== 1) {
+      throw fail(`expected one ${what}, got ${positionals.length} arguments`);
+    }
+    return positionals;
+  };
+  const verbosity = (): Verbosity => {
+    // Both may be given: -q drops progress, -v adds the request log.
+    return { quiet: has("quiet"), verbose: has("verbose") };
+  };
+  const connection = (): ConnectionSettings => ({
+    ...verbosity(),
+    headers: checked(() =>
+      Object.fromEntries((values.get("header") ?? []).map(parseHeader))
+    ),
+    timeoutMs: optional("timeout", (t) => parseDuration("--timeout", t)),
+    protocol: optional("protocol", parseProtocol),
+  });
+  const transfer = (): TransferSettings => ({
+    ...connection(),
+    chunkSize: optional("chunk-size", (t) => parseSize("--chunk-size", t)),
+    retries: optional("retries", (t) => parseCount("--retries", t, 0)),
+    retryDelayMs: optional(
+      "retry-delay",
+      (t) => parseDuration("--retry-delay", t, 0),
+    ),
+    checksum: optional("checksum", parseChecksum),
+  });
   switch (command) {
-    case "upload":
-    case "resume": {
-      const transfer: TransferSettings = {
-        file: positional,
-        chunkSize: optional("chunk-size", (t) => parseSize("--chunk-size", t)),
-        headers: headers(),
-        retries: optional("retries", (t) => parseCount("--retries", t, 0)),
-        checksum: optional("checksum", parseChecksum),
-      };
-      if (command === "resume") {
-        const url = required("url");
-        return {
-          kind: command,
-          url: checked(() => parseUrl("--url", url)),
-          transfer,
-        };
+    case "upload": {
+      const files = positional("<file>", "some");
+      if (files.filter((f) => f === "-").length > 1) {
+        throw fail("- (stdin) can be given once");
       }
       const endpoint = required("endpoint");
-      const storeUrl = values.has("store-url");
-      const storage = one("url-storage");
+      const storeUrl = has("store-url");
+      const storage = one("storage") ?? one("url-storage");
       if (storage !== undefined && !storeUrl) {
-        throw fail("--url-storage needs --store-url");
+        throw fail("--storage needs --store-url");
       }
-      if (storage === "") throw fail("--url-storage needs a file path");
+      if (storage === "") throw fail("--storage needs a file path");
       return {
         kind: command,
+        files,
         endpoint: checked(() => parseUrl("--endpoint", endpoint)),
-        transfer,
+        transfer: transfer(),
         parallel: optional("parallel", (t) => parseCount("--parallel", t, 1)),
+        jobs: optional("jobs", (t) => parseCount("--jobs", t, 1)) ?? 1,
         metadata: checked(() => parseMetadata(values.get("metadata") ?? [])),
         urlStorage: storeUrl ? storage ?? DEFAULT_URL_STORAGE : null,
+      };
+    }
+    case "resume": {
+      const [file] = positional("<file>", "one");
+      const url = required("url");
+      return {
+        kind: command,
+        file: file!,
+        url: checked(() => parseUrl("--url", url)),
+        transfer: transfer(),
       };
     }
     case "info":
     case "delete":
     case "server-info": {
       const what = command === "server-info" ? "<endpoint>" : "<uploadUrl>";
-      const url = checked(() => parseUrl(what, positional));
-      return { kind: command, url, headers: headers() };
+      const [text] = positional(what, "one");
+      const url = checked(() => parseUrl(what, text!));
+      return { kind: command, url, connection: connection() };
     }
     case "serve": {
+      positional("", "none");
       const host = one("host") ?? "127.0.0.1";
       if (host === "") throw fail("--host needs a host name or address");
-      const port = optional("port", parsePort) ?? DEFAULT_PORT;
-      return { kind: command, port, host };
+      const dir = one("dir") ?? null;
+      if (dir === "") throw fail("--dir needs a directory path");
+      const basePath = one("base-path") ?? "/files/";
+      if (!basePath.startsWith("/")) {
+        throw fail(
+          `--base-path must start with / (got ${JSON.stringify(basePath)})`,
+        );
+      }
+      return {
+        kind: command,
+        port: optional("port", parsePort) ?? DEFAULT_PORT,
+        host,
+        dir,
+        basePath,
+        maxSize: optional("max-size", (t) => parseSize("--max-size", t)) ??
+          null,
+        expiresInMs:
+          optional("expires", (t) => parseDuration("--expires", t)) ??
+            null,
+        verbose: has("verbose"),
+      };
+    }
+    case "stored": {
+      positional("", "none");
+      const storage = one("storage") ?? DEFAULT_URL_STORAGE;
+      if (storage === "") throw fail("--storage needs a file path");
+      const remove = one("remove");
+      if (has("clear") && remove !== undefined) {
+        throw fail("--clear and --remove exclude each other");
+      }
+      if (remove === "") throw fail("--remove needs a key");
+      return {
+        kind: command,
+        storage,
+        action: has("clear")
+          ? { kind: "clear" }
+          : remove !== undefined
+          ? { kind: "remove", key: remove }
+          : { kind: "list" },
+      };
     }
   }
 }

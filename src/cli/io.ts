@@ -4,6 +4,7 @@
  * @module
  */
 import process from "node:process";
+import { Readable } from "node:stream";
 
 /**
  * A text sink, shaped like `process.stdout`: only `write` is required.
@@ -23,6 +24,8 @@ export interface CliWriter {
   write(text: string): unknown;
   /** A terminal: progress is then drawn as one bar redrawn in place. */
   readonly isTTY?: boolean;
+  /** The terminal's width; the bar never takes more. @default {80} */
+  readonly columns?: number;
 }
 
 /**
@@ -49,6 +52,10 @@ export interface CliIo {
    * program, SIGINT and SIGTERM abort it. @default {never aborts}
    */
   signal?: AbortSignal;
+  /** What `upload -` reads. @default {process.stdin} */
+  stdin?: ReadableStream<Uint8Array>;
+  /** The environment (`TUSFLOW_DEBUG=1` logs requests). @default {process.env} */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** {@linkcode CliIo} with its defaults filled in. */
@@ -56,6 +63,9 @@ export interface ResolvedIo {
   readonly stdout: CliWriter;
   readonly stderr: CliWriter;
   readonly signal: AbortSignal | undefined;
+  /** Opens stdin as a stream (once). */
+  readonly stdin: () => ReadableStream<Uint8Array>;
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /** Fills in the process's streams where `io` gives none. */
@@ -64,6 +74,12 @@ export function resolveIo(io: CliIo = {}): ResolvedIo {
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
     signal: io.signal,
+    stdin: () =>
+      io.stdin ??
+        (Readable.toWeb(process.stdin) as unknown as ReadableStream<
+          Uint8Array
+        >),
+    env: io.env ?? process.env,
   };
 }
 

@@ -5,7 +5,8 @@
  *
  * Run it with `deno run -A src/cli/mod.ts <command>`, `bun src/cli/mod.ts
  * <command>`, or `npx tusflow <command>` from the npm package. Results go to
- * stdout, progress and messages to stderr. Exit codes: 0 done, 1 failed, 2
+ * stdout (`<file>\t<url>` per uploaded file), progress and messages to
+ * stderr. Exit codes: 0 done, 1 failed, 2
  * bad arguments (nothing was sent), 130 interrupted by Ctrl-C.
  *
  * @example Asking a server what it supports
@@ -29,9 +30,11 @@ import { setTimeout } from "node:timers";
 import { fileURLToPath } from "node:url";
 import { TusCommunicationError } from "../../mod.ts";
 import { type Command, parseCommandLine, UsageError } from "./args.ts";
+import { failureMessage } from "./failure.ts";
 import { type CliIo, Interrupted, type ResolvedIo, resolveIo } from "./io.ts";
 import { runRemote } from "./remote.ts";
 import { runServe } from "./serve.ts";
+import { runStored } from "./stored.ts";
 import { runTransfer } from "./transfer.ts";
 import { usageOf } from "./usage.ts";
 import { VERSION } from "./version.ts";
@@ -55,12 +58,13 @@ export { VERSION } from "./version.ts";
  * await using server = await startTusServer();
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/hello.txt`, "hello");
- * let url = "";
- * const code = await main(["upload", `${dir}/hello.txt`, "--endpoint", server.url], {
- *   stdout: { write: (text) => (url += text) },
+ * let out = "";
+ * const code = await main(["upload", `${dir}/hello.txt`, "-e", server.url], {
+ *   stdout: { write: (text) => (out += text) },
  *   stderr: { write: () => {} },
  * });
- * console.log(code, new TextDecoder().decode(server.bytesOf(url.trim())!)); // 0 "hello"
+ * const [, url] = out.trim().split("\t"); // "<file>\t<url>"
+ * console.log(code, new TextDecoder().decode(server.bytesOf(url!)!)); // 0 "hello"
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -68,7 +72,7 @@ export async function main(args: string[], io: CliIo = {}): Promise<number> {
   const resolved = resolveIo(io);
   let command: Command | null = null;
   try {
-    command = parseCommandLine(args);
+    command = parseCommandLine(args, resolved.env);
     return await run(command, resolved);
   } catch (error) {
     return report(error, command, resolved);
@@ -92,6 +96,8 @@ function run(command: Command, io: ResolvedIo): Promise<number> | number {
       return runRemote(command, io);
     case "serve":
       return runServe(command, io);
+    case "stored":
+      return runStored(command, io);
   }
 }
 
@@ -105,28 +111,19 @@ function report(
     const help = error.command
       ? `tusflow ${error.command} --help`
       : "tusflow --help";
-    io.stderr.write(`${error.message}\nRun "${help}" for usage.\n`);
+    // One line: scripts and people read the first line of stderr.
+    io.stderr.write(`${error.message} (see ${help})\n`);
     return 2;
   }
   const message = error instanceof Error ? error.message : String(error);
-  const action = command?.kind ?? "tusflow";
-  const text = message.startsWith("Cannot ")
-    ? message
-    : `Cannot run ${action}: ${message}`;
+  const text = failureMessage(error, command?.kind ?? "tusflow");
   // The library checks arguments before any request, with these classes.
   if (
     (error instanceof TypeError || error instanceof RangeError) &&
-    message.startsWith("Cannot ")
+    message.startsWith("Cannot ") && !(error instanceof TusCommunicationError)
   ) {
     io.stderr.write(`${text}\n`);
     return 2;
-  }
-  if (error instanceof TusCommunicationError && error.statusCode !== null) {
-    const status = String(error.statusCode);
-    io.stderr.write(
-      message.includes(status) ? `${text}\n` : `${text} (status ${status})\n`,
-    );
-    return 1;
   }
   io.stderr.write(`${text}\n`);
   return 1;

@@ -4,9 +4,10 @@
  *
  * @module
  */
-import { TusClient } from "../../mod.ts";
+import { TusClient, type TusClientOptions } from "../../mod.ts";
 import type { Command } from "./args.ts";
 import type { ResolvedIo } from "./io.ts";
+import { formatLogEvent, type TusLogEvent } from "./request_log.ts";
 
 type RemoteCommand = Extract<
   Command,
@@ -29,7 +30,26 @@ export async function runRemote(
 ): Promise<number> {
   // The URL is the upload's (or the endpoint, for server-info); the client
   // only creates uploads at its own URL, which these commands never do.
-  const client = new TusClient(command.url, { headers: command.headers });
+  const { connection } = command;
+  const options: TusClientOptions & {
+    logger?: (event: TusLogEvent) => void;
+    protocol?: "tus-v1" | "ietf-draft";
+  } = {
+    headers: connection.headers,
+    ...(connection.timeoutMs === undefined
+      ? {}
+      : { timeout: connection.timeoutMs }),
+    ...(connection.protocol === undefined
+      ? {}
+      : { protocol: connection.protocol }),
+    ...(connection.verbose
+      ? {
+        logger: (event: TusLogEvent) =>
+          io.stderr.write(`${formatLogEvent(event)}\n`),
+      }
+      : {}),
+  };
+  const client = new TusClient(command.url, options);
   const signal = io.signal;
   switch (command.kind) {
     case "info": {
@@ -45,7 +65,7 @@ export async function runRemote(
     }
     case "delete":
       await client.deleteUpload(command.url, { signal });
-      io.stderr.write(`Deleted ${command.url}\n`);
+      if (!connection.quiet) io.stderr.write(`Deleted ${command.url}\n`);
       return 0;
     case "server-info":
       io.stdout.write(json(await client.getServerInfo({ signal })));

@@ -1,52 +1,76 @@
 /**
- * `tusflow upload` and `tusflow resume`: send a file with progress, print
- * the upload URL, and on Ctrl-C stop at once and print the URL to resume.
+ * `tusflow upload` and `tusflow resume`: send files (or stdin) with
+ * progress, one `<file>\t<url>` line per file on stdout, and whenever an
+ * upload URL exists but the upload did not finish (failure, Ctrl-C), the
+ * command that resumes it.
  *
  * @module
  */
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
-import { FileUrlStorage, TusClient, type TusClientOptions } from "../../mod.ts";
+import {
+  FileUrlStorage,
+  TusClient,
+  type TusClientOptions,
+  TusCommunicationError,
+  type UploadStats,
+} from "../../mod.ts";
 import type { Command, TransferSettings } from "./args.ts";
 import { UsageError } from "./args.ts";
+import { failureMessage, reasonOf } from "./failure.ts";
 import { interruptedExitCode, type ResolvedIo } from "./io.ts";
-import { formatBytes, ProgressReporter } from "./progress.ts";
+import { formatBytes, ProgressDisplay } from "./progress.ts";
+import { formatLogEvent, type TusLogEvent } from "./request_log.ts";
 
 type TransferCommand = Extract<Command, { kind: "upload" | "resume" }>;
 
+/** The default of the client's `maxRetries`, for "(attempt 2/3)": retry 2 of 3. */
+const DEFAULT_RETRIES = 3;
+
 /**
- * Remembers the upload's URL from the responses the client sees, so that an
- * interrupted upload can name it: the `Location` of the POST that created it
- * (not of a partial upload), or the URL a HEAD or PATCH went to.
+ * Client options the CLI sets that the library adds in its second round;
+ * spelled out here so that this file compiles against either.
  */
-class UrlTracker {
-  url: string | null = null;
-  readonly #parallel: boolean;
+type CliClientOptions = TusClientOptions & {
+  onRetry?: (
+    event: { error: TusCommunicationError; attempt: number; delayMs: number },
+  ) => void;
+  logger?: (event: TusLogEvent) => void;
+  protocol?: "tus-v1" | "ietf-draft";
+};
 
-  constructor(parallel: boolean) {
-    this.#parallel = parallel;
-  }
+/**
+ * Stats as the second round reports them: `sentBytes` counts the chunk in
+ * flight, `totalBytes` is `null` while a stream's length is unknown.
+ */
+type Stats = Omit<UploadStats, "totalBytes"> & {
+  readonly sentBytes?: number;
+  readonly totalBytes: number | null;
+};
 
-  observe = (request: Request, response: Response): void => {
-    const method = request.headers.get("X-HTTP-Method-Override") ??
-      request.method;
-    if (method === "POST" && response.status === 201) {
-      const concat = request.headers.get("Upload-Concat") ?? "";
-      const location = response.headers.get("Location");
-      if (concat.startsWith("partial") || !location) return;
-      this.url = new URL(location, request.url).href;
-    } else if (
-      !this.#parallel && response.ok &&
-      (method === "HEAD" || method === "PATCH")
-    ) {
-      this.url = request.url;
-    }
-  };
+/** The size to show for a finished or stopped upload. */
+function totalOf(stats: Stats): number {
+  return stats.totalBytes ?? stats.uploadedBytes;
 }
 
-/** Rejects a path that is not a readable regular file, before any request. */
-async function checkFile(command: TransferCommand): Promise<number> {
-  const path = command.transfer.file;
+/** One file of the run, and what became of it. */
+interface Job {
+  /** As typed: a path or `-`. */
+  readonly file: string;
+  readonly name: string;
+  /** From `stat`; `null` for stdin. */
+  readonly size: number | null;
+  url: string | null;
+  stats: Stats | null;
+  state: "waiting" | "sending" | "done" | "failed";
+}
+
+/** Checks every path before any request: a readable regular file, or `-`. */
+async function checkFile(
+  command: TransferCommand,
+  path: string,
+): Promise<number | null> {
+  if (path === "-") return null;
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     const why = error.code === "ENOENT" ? "no such file" : error.message;
     throw new UsageError(command.kind, `cannot read ${path}: ${why}`);
@@ -59,119 +83,255 @@ async function checkFile(command: TransferCommand): Promise<number> {
 
 function clientOptions(
   transfer: TransferSettings,
-  tracker: UrlTracker,
-): TusClientOptions {
+  hooks: Pick<CliClientOptions, "onRetry" | "logger">,
+): CliClientOptions {
+  const set = <K extends keyof CliClientOptions>(
+    key: K,
+    value: CliClientOptions[K] | undefined,
+  ) => (value === undefined ? {} : { [key]: value });
   return {
     headers: transfer.headers,
-    onAfterResponse: tracker.observe,
-    ...(transfer.chunkSize === undefined
-      ? {}
-      : { chunkSize: transfer.chunkSize }),
-    ...(transfer.retries === undefined ? {} : { maxRetries: transfer.retries }),
-    ...(transfer.checksum === undefined ? {} : { checksum: transfer.checksum }),
+    ...hooks,
+    ...set("chunkSize", transfer.chunkSize),
+    ...set("maxRetries", transfer.retries),
+    ...set("retryDelay", transfer.retryDelayMs),
+    ...set("timeout", transfer.timeoutMs),
+    ...set("checksum", transfer.checksum),
+    ...set("protocol", transfer.protocol),
   };
+}
+
+/** The progress figures of every job together. */
+function aggregate(jobs: readonly Job[]) {
+  let sent = 0;
+  let moved = 0;
+  let total: number | null = 0;
+  for (const job of jobs) {
+    const stats = job.stats;
+    const bytes = stats ? stats.sentBytes ?? stats.uploadedBytes : 0;
+    sent += bytes;
+    moved += Math.max(0, bytes - (stats?.startOffset ?? 0));
+    const size = job.size ??
+      (job.state === "done" && stats ? totalOf(stats) : null);
+    total = total === null || size === null || size === undefined
+      ? null
+      : total + size;
+  }
+  const active = jobs.filter((job) => job.state === "sending");
+  const finished = jobs.filter((j) =>
+    j.state === "done" || j.state === "failed"
+  );
+  const label = jobs.length === 1
+    ? jobs[0]!.name
+    : `${finished.length}/${jobs.length}${
+      active.length === 1 ? ` ${active[0]!.name}` : " files"
+    }`;
+  return { label, sent: Math.min(sent, total ?? sent), total, moved };
 }
 
 /**
  * Runs `upload` or `resume`.
  *
- * @returns The exit code: 0 done, 130 (or 143) interrupted.
+ * @returns The exit code: 0 every file done, 1 one failed, 130 (or 143)
+ *   interrupted.
  * @throws {UsageError} For a file that cannot be read, before any request.
- * @throws {TusCommunicationError} When the upload fails.
  */
 export async function runTransfer(
   command: TransferCommand,
   io: ResolvedIo,
 ): Promise<number> {
-  const size = await checkFile(command);
-  const { transfer } = command;
-  const parallel = command.kind === "upload" ? command.parallel ?? 1 : 1;
-  const tracker = new UrlTracker(parallel > 1);
-  const options = clientOptions(transfer, tracker);
-  const progress = new ProgressReporter(io.stderr);
-  const signal = io.signal;
-  const name = basename(transfer.file);
-  let run: () => Promise<string>;
-  if (command.kind === "upload") {
-    const client = new TusClient(command.endpoint, {
-      ...options,
-      ...(parallel > 1 ? { parallelUploads: parallel } : {}),
-      ...(command.urlStorage === null ? {} : {
-        storeUrl: true,
-        urlStorage: new FileUrlStorage(command.urlStorage),
-      }),
+  const files = command.kind === "upload" ? command.files : [command.file];
+  const jobs: Job[] = [];
+  for (const file of files) {
+    jobs.push({
+      file,
+      name: file === "-" ? "stdin" : basename(file),
+      size: await checkFile(command, file),
+      url: command.kind === "resume" ? command.url : null,
+      stats: null,
+      state: "waiting",
     });
-    progress.note(
-      `Uploading ${name} (${formatBytes(size)}) to ${command.endpoint}`,
-    );
-    run = () =>
-      client.uploadFile({
-        filePath: transfer.file,
-        metadata: command.metadata,
-        onProgress: (stats) => progress.update(stats),
-        signal,
-      });
-  } else {
-    const client = new TusClient(command.url, options);
-    tracker.url = command.url;
-    progress.note(`Resuming ${name} (${formatBytes(size)}) at ${command.url}`);
-    run = () =>
-      client.resumeUpload({
-        filePath: transfer.file,
-        uploadUrl: command.url,
-        onProgress: (stats) => progress.update(stats),
-        signal,
-      });
   }
+  const { transfer } = command;
+  const display = new ProgressDisplay(io.stderr, {
+    read: () => aggregate(jobs),
+  }, { quiet: transfer.quiet });
+  const known = jobs.every((job) => job.size !== null);
+  const size = known
+    ? ` (${formatBytes(jobs.reduce((sum, job) => sum + job.size!, 0))})`
+    : "";
+  const what = jobs.length === 1 ? jobs[0]!.name : `${jobs.length} files`;
+  const concurrency = command.kind === "upload"
+    ? Math.min(command.jobs, jobs.length)
+    : 1;
+  display.note(
+    command.kind === "upload"
+      ? `Uploading ${what}${size} to ${command.endpoint}${
+        concurrency > 1 ? `, ${concurrency} at a time` : ""
+      }`
+      : `Resuming ${what}${size} at ${command.url}`,
+  );
+  display.start();
+  const queue = [...jobs];
+  const worker = async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      if (io.signal?.aborted) break;
+      await sendOne(command, job, jobs.length > 1, display, io);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  display.stop(
+    !io.signal?.aborted &&
+      (jobs.length > 1 || jobs.every((job) => job.state === "done")),
+  );
+  if (jobs.length === 1 && jobs[0]!.state === "done") {
+    display.note(doneLine(jobs[0]!));
+  }
+  if (io.signal?.aborted) {
+    reportInterruption(command, jobs, display, io);
+    return interruptedExitCode(io.signal);
+  }
+  return jobs.every((job) => job.state === "done") ? 0 : 1;
+}
+
+async function sendOne(
+  command: TransferCommand,
+  job: Job,
+  several: boolean,
+  display: ProgressDisplay,
+  io: ResolvedIo,
+): Promise<void> {
+  const { transfer } = command;
+  const prefix = several ? `${job.name}: ` : "";
+  const retries = transfer.retries ?? DEFAULT_RETRIES;
+  const options = clientOptions(transfer, {
+    onRetry: ({ error, attempt, delayMs }) =>
+      display.note(
+        `${prefix}retrying in ${
+          (delayMs / 1000).toFixed(1)
+        } s (attempt ${attempt}/${retries}): ${reasonOf(error)}`,
+      ),
+    ...(transfer.verbose
+      ? { logger: (event: TusLogEvent) => display.say(formatLogEvent(event)) }
+      : {}),
+  });
+  const source = job.file === "-"
+    ? { fileStream: io.stdin() }
+    : { filePath: job.file };
+  const hooks = {
+    onProgress: (stats: UploadStats | Stats) => {
+      job.stats = stats;
+      display.changed();
+    },
+    onUploadUrlAvailable: (url: string) => {
+      job.url = url;
+    },
+    signal: io.signal,
+  };
+  job.state = "sending";
   try {
-    const url = await run();
-    const last = progress.last;
-    progress.note(
-      last
-        ? `Done: ${formatBytes(last.totalBytes ?? last.uploadedBytes)} in ${
-          last.elapsedTime.toFixed(1)
-        }s`
-        : "Done: the server already holds every byte",
-    );
-    io.stdout.write(`${url}\n`);
-    return 0;
+    let url: string;
+    if (command.kind === "upload") {
+      const parallel = command.parallel ?? 1;
+      const client = new TusClient(command.endpoint, {
+        ...options,
+        ...(parallel > 1 && job.file !== "-"
+          ? { parallelUploads: parallel }
+          : {}),
+        ...(command.urlStorage === null ? {} : {
+          storeUrl: true,
+          urlStorage: new FileUrlStorage(command.urlStorage),
+        }),
+      });
+      url = await client.uploadFile({
+        ...source,
+        metadata: command.metadata,
+        ...hooks,
+      });
+    } else {
+      const client = new TusClient(command.url, options);
+      url = await client.resumeUpload({
+        ...source,
+        uploadUrl: command.url,
+        ...hooks,
+      });
+    }
+    job.url = url;
+    job.state = "done";
+    display.output(io.stdout, `${job.file}\t${url}\n`);
+    // A single file's line waits for the bar's last state.
+    if (several) display.note(doneLine(job));
   } catch (error) {
-    progress.end();
-    if (!signal?.aborted) throw error;
-    reportInterruption(command, tracker.url, progress, io);
-    return interruptedExitCode(signal);
+    job.state = "failed";
+    if (error instanceof TusCommunicationError) {
+      const known = (error as { uploadUrl?: string | null }).uploadUrl;
+      if (typeof known === "string") job.url = known;
+    }
+    if (io.signal?.aborted) return; // reported once, for every job
+    // An upload the server no longer knows cannot be resumed.
+    const status = error instanceof TusCommunicationError
+      ? error.statusCode
+      : null;
+    const resumable = job.url !== null && status !== 404 && status !== 410;
+    if (resumable) display.output(io.stdout, `${job.file}\t${job.url}\n`);
+    display.say(`${prefix}${failureMessage(error, command.kind)}`);
+    if (resumable) display.say(resumeHint(job, job.url!));
   }
+}
+
+function doneLine(job: Job): string {
+  const stats = job.stats;
+  const done = job.name === "" ? "Done" : `Done: ${job.name}`;
+  return stats
+    ? `${done}, ${formatBytes(totalOf(stats))} in ${
+      stats.elapsedTime.toFixed(1)
+    } s`
+    : `${done}: the server already holds every byte`;
+}
+
+function resumeHint(job: Job, url: string): string {
+  const stdin = job.file === "-" ? " (with the same data on stdin)" : "";
+  return `Resume with: tusflow resume ${quote(job.file)} --url ${
+    quote(url)
+  }${stdin}`;
 }
 
 function reportInterruption(
   command: TransferCommand,
-  url: string | null,
-  progress: ProgressReporter,
+  jobs: readonly Job[],
+  display: ProgressDisplay,
   io: ResolvedIo,
 ): void {
-  const held = progress.last
-    ? ` after ${formatBytes(progress.last.uploadedBytes)} of ${
-      formatBytes(progress.last.totalBytes ?? progress.last.uploadedBytes)
-    }`
-    : "";
-  if (url !== null) {
-    progress.note(
-      `Interrupted${held}. Resume with: tusflow resume ${
-        quote(command.transfer.file)
-      } --url ${quote(url)}`,
+  for (const job of jobs) {
+    if (job.state === "done") continue;
+    const prefix = jobs.length > 1 ? `${job.name}: ` : "";
+    const stats = job.stats;
+    const held = stats
+      ? ` after ${formatBytes(stats.uploadedBytes)}${
+        stats.totalBytes === null ? "" : ` of ${formatBytes(stats.totalBytes)}`
+      }`
+      : "";
+    if (job.url !== null) {
+      io.stdout.write(`${job.file}\t${job.url}\n`);
+      display.say(`${prefix}Interrupted${held}. ${resumeHint(job, job.url)}`);
+      continue;
+    }
+    if (job.state === "waiting") {
+      display.say(`${prefix}Interrupted before it started: nothing to resume`);
+      continue;
+    }
+    const parallel = command.kind === "upload" && (command.parallel ?? 1) > 1;
+    const stored = command.kind === "upload" && command.urlStorage !== null;
+    display.say(
+      `${prefix}${
+        parallel && stored
+          ? `Interrupted${held}. Run the same command again to resume the parts`
+          : parallel
+          ? `Interrupted${held}. Parallel parts cannot be resumed by URL; use --store-url to resume them`
+          : `Interrupted before the server created the upload: nothing to resume`
+      }`,
     );
-    io.stdout.write(`${url}\n`);
-    return;
   }
-  const parallel = command.kind === "upload" && (command.parallel ?? 1) > 1;
-  const stored = command.kind === "upload" && command.urlStorage !== null;
-  progress.note(
-    parallel && stored
-      ? `Interrupted${held}. Run the same command again to resume the parts`
-      : parallel
-      ? `Interrupted${held}. Parallel parts cannot be resumed by URL; use --store-url to resume them`
-      : `Interrupted before the server created the upload: nothing to resume`,
-  );
 }
 
 /** Quotes a shell word when it needs it. */

@@ -59,6 +59,49 @@ export function parseCount(option: string, text: string, min: number): number {
   return value;
 }
 
+const DURATION_UNITS: Record<string, number> = {
+  "": 1000,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/**
+ * A duration: a number of seconds, or a number with `ms`, `s`, `m` or `h`.
+ *
+ * @param option The option's name, for the message.
+ * @param text The value, e.g. `30`, `1.5s`, `500ms`, `10m`, `24h`.
+ * @param min The least number of ms accepted (default 1).
+ * @returns The duration in whole milliseconds.
+ * @throws {Error} When `text` is not such a duration.
+ */
+export function parseDuration(option: string, text: string, min = 1): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|)$/i.exec(text.trim());
+  const unit = match ? DURATION_UNITS[match[2]!.toLowerCase()] : undefined;
+  const ms = match && unit ? Math.round(Number(match[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(ms) || ms < min || ms >= 2 ** 40) {
+    throw new Error(
+      `${option} must be a duration like 30 (seconds), 1.5s, 500ms, 10m or 2h (got ${
+        JSON.stringify(text)
+      })`,
+    );
+  }
+  return ms;
+}
+
+/**
+ * `--protocol`: `tus-v1` or `ietf-draft`.
+ *
+ * @throws {Error} For any other value.
+ */
+export function parseProtocol(text: string): "tus-v1" | "ietf-draft" {
+  if (text === "tus-v1" || text === "ietf-draft") return text;
+  throw new Error(
+    `--protocol must be tus-v1 or ietf-draft (got ${JSON.stringify(text)})`,
+  );
+}
+
 /**
  * A TCP port, 0 (any free port) to 65535.
  *

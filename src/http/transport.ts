@@ -8,7 +8,7 @@ import { TusCommunicationError } from "../errors.ts";
 import { TUS_VERSION } from "../protocol/headers.ts";
 import { parseRetryAfter } from "../protocol/retry_after.ts";
 import { describeTlsFailure } from "../runtime/tls.ts";
-import { networkCause } from "./network_cause.ts";
+import { networkCause } from "../runtime/network_cause.ts";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -234,7 +234,7 @@ function networkError(
   const what = tls
     ? `${tls} (${reason})`
     : cause
-    ? `network error ${cause} (${reason})`
+    ? `network error: ${cause} (${reason})`
     : `network error (${reason})`;
   return new TusCommunicationError(describe(what), {
     cause: error,

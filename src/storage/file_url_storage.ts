@@ -150,6 +150,28 @@ export class FileUrlStorage implements UrlStorage {
     await this.#update((urls) => urls.delete(fp));
   }
 
+  /**
+   * Every stored entry, in the file's order. Takes no lock, as
+   * {@linkcode FileUrlStorage.getUrl}.
+   *
+   * @returns The keys with their URLs; none when the file is missing.
+   * @throws {Error} naming the path when the file cannot be read or is not a
+   *   JSON object of strings.
+   * @example Listing what is remembered
+   * ```ts
+   * import { FileUrlStorage } from "@tusflow/client";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const storage = new FileUrlStorage(`${dir}/urls.json`);
+   * await storage.setUrl("a", "https://tus.example/files/1");
+   * console.log(await storage.listUrls()); // [{ key: "a", url: "https://tus.example/files/1" }]
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async listUrls(): Promise<Array<{ key: string; url: string }>> {
+    return [...(await this.#read())].map(([key, url]) => ({ key, url }));
+  }
+
   async #update(change: (urls: Map<string, string>) => boolean): Promise<void> {
     try {
       await fs().mkdir(path().dirname(this.#absolutePath), { recursive: true });

@@ -58,4 +58,24 @@ export class MemoryUrlStorage implements UrlStorage {
     this.#urls.delete(fp);
     return Promise.resolve();
   }
+
+  /**
+   * Every stored entry, oldest first.
+   *
+   * @returns The keys with their URLs.
+   * @throws Never.
+   * @example Listing what is remembered
+   * ```ts
+   * import { MemoryUrlStorage } from "@tusflow/client";
+   *
+   * const storage = new MemoryUrlStorage();
+   * await storage.setUrl("a", "https://tus.example/files/1");
+   * console.log(await storage.listUrls()); // [{ key: "a", url: "https://tus.example/files/1" }]
+   * ```
+   */
+  listUrls(): Promise<Array<{ key: string; url: string }>> {
+    return Promise.resolve(
+      [...this.#urls].map(([key, url]) => ({ key, url })),
+    );
+  }
 }

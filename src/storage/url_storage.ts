@@ -46,4 +46,11 @@ export interface UrlStorage {
    * @param fp The fingerprint.
    */
   removeUrl(fp: string): Promise<void>;
+  /**
+   * Every stored entry, in the order stored. Optional: storages written
+   * before it was added may lack it.
+   *
+   * @returns The keys (`<fingerprint>::<endpoint>`) with their URLs.
+   */
+  listUrls?(): Promise<Array<{ key: string; url: string }>>;
 }

@@ -98,6 +98,47 @@ export class WebStorageUrlStorage implements UrlStorage {
       this.#storage.removeItem(this.#prefix + fp);
     });
   }
+
+  /**
+   * Every entry under this storage's prefix, in the storage's key order
+   * (Web Storage keeps no insertion order); other keys are left out.
+   *
+   * @returns The keys, without the prefix, with their URLs.
+   * @throws {Error} when the storage cannot be read, or has no `key()` and
+   *   `length` to enumerate with.
+   * @example Listing what is remembered
+   * ```ts
+   * import { WebStorageUrlStorage } from "@tusflow/client";
+   *
+   * if (globalThis.localStorage) {
+   *   const storage = new WebStorageUrlStorage(localStorage, { prefix: "doc::" });
+   *   await storage.setUrl("a", "https://tus.example/files/1");
+   *   console.log(await storage.listUrls()); // [{ key: "a", url: "https://tus.example/files/1" }]
+   *   await storage.removeUrl("a");
+   * }
+   * ```
+   */
+  listUrls(): Promise<Array<{ key: string; url: string }>> {
+    return attempt("list URLs", () => {
+      const storage = this.#storage;
+      if (typeof storage.key !== "function") {
+        throw new TypeError("the storage has no key() to enumerate with");
+      }
+      const keys: string[] = [];
+      for (let i = 0; i < storage.length; i++) {
+        const key = storage.key(i);
+        if (key !== null && key.startsWith(this.#prefix)) keys.push(key);
+      }
+      const entries: Array<{ key: string; url: string }> = [];
+      for (const key of keys) {
+        const url = storage.getItem(key);
+        if (url !== null) {
+          entries.push({ key: key.slice(this.#prefix.length), url });
+        }
+      }
+      return entries;
+    });
+  }
 }
 
 function defaultStorage(): unknown {

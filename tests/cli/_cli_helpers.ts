@@ -25,7 +25,10 @@ export async function runCli(
   options: {
     signal?: AbortSignal;
     tty?: boolean;
+    columns?: number;
     onStderr?: (t: string) => void;
+    stdin?: Uint8Array;
+    env?: Record<string, string>;
   } = {},
 ): Promise<CliRun> {
   let stdout = "";
@@ -38,11 +41,54 @@ export async function runCli(
         options.onStderr?.(text);
       },
       isTTY: options.tty ?? false,
+      ...(options.columns === undefined ? {} : { columns: options.columns }),
     },
     signal: options.signal,
+    env: options.env ?? {},
+    ...(options.stdin ? { stdin: bytesStream(options.stdin) } : {}),
   };
   const code = await main(args, io);
   return { code, stdout, stderr };
+}
+
+/** `bytes` as a stream of 1000-byte pieces, of unknown length. */
+export function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at + 1000));
+      at += 1000;
+    },
+  });
+}
+
+/** The upload URL of stdout's first `<file>\t<url>` line. */
+export function urlOf(stdout: string): string {
+  const url = stdout.split("\n")[0]?.split("\t")[1];
+  if (!url) throw new Error(`Cannot find an upload URL in ${stdout}`);
+  return url;
+}
+
+/**
+ * The width of everything drawn between carriage returns and line ends,
+ * escape sequences removed, in characters (code points).
+ */
+export function visibleWidths(text: string): number[] {
+  return visibleSegments(text).map((line) => [...line].length);
+}
+
+/** What is drawn between carriage returns and line ends, escapes removed. */
+export function visibleSegments(text: string): string[] {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").split(/\r|\n/);
+}
+
+/** The widths of the progress bars drawn (segments showing a speed). */
+export function barWidths(text: string): number[] {
+  return visibleSegments(text).filter((s) => /\/s\b|%/.test(s)).map((s) =>
+    [...s].length
+  );
 }
 
 /** The runtime running the tests. */
@@ -110,10 +156,15 @@ export interface CliProcess {
 }
 
 /** Starts the CLI as a real process of the current runtime. */
-export function spawnCli(args: string[]): CliProcess {
+export function spawnCli(
+  args: string[],
+  options: { stdin?: Uint8Array; env?: Record<string, string> } = {},
+): CliProcess {
   const child = spawn(process.execPath, [...cliCommand(), ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+    env: { ...process.env, TUSFLOW_DEBUG: "", ...options.env },
   });
+  if (options.stdin) child.stdin!.end(options.stdin);
   let stdout = "";
   let stderr = "";
   let onLine: (line: string) => void = () => {};

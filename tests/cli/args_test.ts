@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { parseCommandLine } from "../../src/cli/args.ts";
 import { VERSION } from "../../src/cli/mod.ts";
 import { startTusServer } from "../../src/testing/mod.ts";
 import { tempFile } from "../_helpers.ts";
@@ -18,7 +19,6 @@ describe("tusflow arguments", () => {
       [["--bogus"], /unknown option "--bogus"/],
       [up(), /^Cannot run upload: --endpoint is missing/],
       [["upload", "--endpoint", url], /<file> is missing/],
-      [up("extra", "--endpoint", url), /expected one <file>, got 2/],
       [
         up("--endpoint", "files/"),
         /--endpoint must be an absolute http\(s\) URL/,
@@ -30,6 +30,20 @@ describe("tusflow arguments", () => {
       ],
       [up("--endpoint", url, "--chunk-size", "lots"), /--chunk-size .*"lots"/],
       [up("--endpoint", url, "--chunk-size"), /--chunk-size needs a value/],
+      [up("-e", url, "-c"), /--chunk-size needs a value/],
+      [up("-e", url, "-c", "--retries", "2"), /--chunk-size needs a value/],
+      [up("-e", url, "-Z"), /unknown option "-Z"/],
+      [up("-e", url, "-qZ"), /unknown option "-Z"/],
+      [up("-endpoint", url), /unknown option "-endpoint": .*--endpoint/],
+      [up("-e", url, "--jobs", "0"), /--jobs must be a whole number of/],
+      [up("-e", url, "--timeout", "soon"), /--timeout must be a duration/],
+      [up("-e", url, "--timeout", "0"), /--timeout must be a duration/],
+      [up("-e", url, "--retry-delay", "1y"), /--retry-delay must be a dur/],
+      [up("-e", url, "--protocol", "tus2"), /--protocol must be tus-v1 or/],
+      [up("-e", url, "-H", "nocolon"), /--header must look like/],
+      [up("-e", url, "-m", "=x"), /--metadata must look like key=value/],
+      [up("-e", url, "--quiet=1"), /--quiet takes no value/],
+      [up("-", "-", "-e", url), /- \(stdin\) can be given once/],
       [
         up("--endpoint", url, "--parallel", "0"),
         /--parallel must be a whole number of at least 1/,
@@ -56,7 +70,7 @@ describe("tusflow arguments", () => {
       ],
       [
         up("--endpoint", url, "--url-storage", "u.json"),
-        /--url-storage needs --store-url/,
+        /--storage needs --store-url/,
       ],
       [up("--endpoint", url, "--store-url=yes"), /--store-url takes no value/],
       [
@@ -83,20 +97,128 @@ describe("tusflow arguments", () => {
         /--port must be a port number from 0 to 65535/,
       ],
       [["serve", "now"], /unexpected argument "now"/],
+      [["serve", "-port", "x"], /--port must be a port number/],
+      [["serve", "--max-size", "big"], /--max-size must be a size/],
+      [["serve", "--expires", "-1"], /--expires needs a value|--expires must/],
+      [["serve", "--base-path", "files"], /--base-path must start with \//],
+      [["serve", "--endpoint", url], /unknown option "--endpoint"/],
+      [["stored", "--clear", "--remove", "k"], /--clear and --remove exclude/],
+      [["stored", "x"], /unexpected argument "x"/],
+      [["stored", "--remove"], /--remove needs a value/],
     ];
     for (const [args, message] of cases) {
       const run = await runCli(args);
       const shown = JSON.stringify(args);
       assert.equal(run.code, 2, `${shown}: ${run.stderr}`);
       assert.match(run.stderr, message, shown);
+      // One line, naming the problem, pointing at the help.
       assert.match(
         run.stderr,
-        /Run "tusflow( \S+)? --help" for usage\.\n$/,
+        /^Cannot run [^\n]+ \(see tusflow( \S+)? --help\)\n$/,
         shown,
       );
       assert.equal(run.stdout, "", shown);
     }
     assert.deepEqual(server.requests, [], "no request was sent");
+  });
+
+  test("short flags, repeated flags and durations parse as their long forms", () => {
+    const url = "http://127.0.0.1:1080/files/";
+    const short = parseCommandLine([
+      "upload",
+      "a.bin",
+      "-",
+      "b.bin",
+      "-e",
+      url,
+      "-c8M",
+      "-H",
+      "Authorization: Bearer t",
+      "-H",
+      "X-Trace: 1",
+      "-m",
+      "owner=ada",
+      "-qv",
+      "-j",
+      "2",
+      "--timeout",
+      "1.5s",
+      "--retry-delay=200ms",
+      "--retries",
+      "5",
+      "--protocol",
+      "ietf-draft",
+    ]);
+    assert.deepEqual(short, {
+      kind: "upload",
+      files: ["a.bin", "-", "b.bin"],
+      endpoint: url,
+      transfer: {
+        quiet: true,
+        verbose: true,
+        headers: { Authorization: "Bearer t", "X-Trace": "1" },
+        timeoutMs: 1500,
+        protocol: "ietf-draft",
+        chunkSize: 8 * 1024 * 1024,
+        retries: 5,
+        retryDelayMs: 200,
+        checksum: undefined,
+      },
+      parallel: undefined,
+      jobs: 2,
+      metadata: { owner: "ada" },
+      urlStorage: null,
+    });
+    const long = parseCommandLine([
+      "upload",
+      "a.bin",
+      "--endpoint",
+      url,
+      "--chunk-size",
+      "8M",
+      "--quiet",
+      "--timeout",
+      "30",
+    ]);
+    assert.equal(long.kind === "upload" && long.transfer.chunkSize, 8 << 20);
+    assert.equal(long.kind === "upload" && long.transfer.timeoutMs, 30_000);
+  });
+
+  test("serve takes tusd's single-dash spellings; TUSFLOW_DEBUG=1 means -v", () => {
+    const tusd = parseCommandLine([
+      "serve",
+      "-port",
+      "0",
+      "-host=0.0.0.0",
+      "-upload-dir",
+      "/tmp/up",
+      "-max-size",
+      "1G",
+      "-base-path",
+      "/uploads",
+      "-expires",
+      "30m",
+    ]);
+    assert.deepEqual(tusd, {
+      kind: "serve",
+      port: 0,
+      host: "0.0.0.0",
+      dir: "/tmp/up",
+      basePath: "/uploads",
+      maxSize: 1024 ** 3,
+      expiresInMs: 30 * 60_000,
+      verbose: false,
+    });
+    const debug = parseCommandLine(["info", "http://h/files/1"], {
+      TUSFLOW_DEBUG: "1",
+    });
+    assert.equal(debug.kind === "info" && debug.connection.verbose, true);
+    const stored = parseCommandLine(["stored", "--remove", "k::e"]);
+    assert.deepEqual(stored, {
+      kind: "stored",
+      storage: ".tus_urls.json",
+      action: { kind: "remove", key: "k::e" },
+    });
   });
 
   test("a bad --header never echoes its value", async () => {
@@ -130,6 +252,7 @@ describe("tusflow arguments", () => {
           "delete",
           "server-info",
           "serve",
+          "stored",
         ]
       ) {
         assert.match(run.stdout, new RegExp(`tusflow ${command} `));
@@ -142,17 +265,25 @@ describe("tusflow arguments", () => {
     assert.equal(upload.code, 0);
     assert.match(
       upload.stdout,
-      /^Usage: tusflow upload <file> --endpoint <url>/,
+      /^Usage: tusflow upload <file>\.\.\. -e <endpoint>/,
     );
     for (
       const option of [
         "--chunk-size",
         "--parallel",
         "--store-url",
-        "--url-storage",
-        "--metadata",
-        "--header",
+        "--storage",
+        "-m, --metadata",
+        "-H, --header",
+        "-c, --chunk-size",
+        "-e, --endpoint",
+        "-j, --jobs",
+        "-q, --quiet",
+        "-v, --verbose",
         "--retries",
+        "--retry-delay",
+        "--timeout",
+        "--protocol",
         "--checksum",
       ]
     ) {
@@ -160,7 +291,12 @@ describe("tusflow arguments", () => {
     }
     const serve = await runCli(["help", "serve"]);
     assert.equal(serve.code, 0);
-    assert.match(serve.stdout, /--port <n>[\s\S]*--host <address>/);
+    assert.match(
+      serve.stdout,
+      /--port <n>[\s\S]*--host <address>[\s\S]*--dir <path>/,
+    );
+    const stored = await runCli(["stored", "-h"]);
+    assert.match(stored.stdout, /^Usage: tusflow stored/);
     const unknown = await runCli(["help", "nope"]);
     assert.equal(unknown.code, 2);
   });

@@ -8,6 +8,7 @@ import {
   runCli,
   RUNTIME,
   spawnCli,
+  urlOf,
   waitUntil,
 } from "./_cli_helpers.ts";
 
@@ -26,17 +27,21 @@ describe(`tusflow as a ${RUNTIME} process`, () => {
       "album=summer",
     ]).exited;
     assert.equal(run.code, 0, run.stderr);
-    const url = run.stdout.trim();
-    assert.equal(run.stdout, `${url}\n`);
+    const url = urlOf(run.stdout);
+    assert.equal(run.stdout, `${file.path}\t${url}\n`);
     assert.equal(sha256(server.bytesOf(url)), sha256(file.bytes));
     assert.deepEqual(server.uploadOf(url)?.metadata, {
       album: "summer",
       filename: "photo.jpg",
     });
-    assert.equal(run.stderr.match(/^progress /gm)?.length, 5);
+    // A pipe gets plain lines, at most one per 10 % (5 chunks here).
+    const lines = run.stderr.match(/^progress photo\.jpg .*$/gm) ?? [];
+    assert.ok(lines.length >= 1 && lines.length <= 5, run.stderr);
+    assert.match(lines.at(-1)!, /100\.0% +293\.0 KiB\/293\.0 KiB/);
+    assert.doesNotMatch(run.stderr, /\r/);
   });
 
-  test("Ctrl-C mid-upload exits 130 with the URL; resume in a new process finishes it", async () => {
+  test("Ctrl-C mid-upload exits 130 with the URL; resume in a new process finishes it [needs onUploadUrlAvailable]", async () => {
     await using server = await startTusServer();
     await using file = await tempFile(64 * 1024);
     const stopDelay = server.faults.latency(40, { method: "PATCH" });
@@ -54,7 +59,7 @@ describe(`tusflow as a ${RUNTIME} process`, () => {
     assert.equal(interrupted.code, 130, interrupted.stderr);
     const [upload] = server.uploads();
     assert.ok(upload, "the upload was created");
-    assert.equal(interrupted.stdout, `${upload.url}\n`);
+    assert.equal(interrupted.stdout, `${file.path}\t${upload.url}\n`);
     assert.match(interrupted.stderr, /Resume with: tusflow resume /);
     assert.ok(
       upload.offset > 0 && upload.offset < 64 * 1024,
@@ -71,7 +76,7 @@ describe(`tusflow as a ${RUNTIME} process`, () => {
       "16K",
     ]).exited;
     assert.equal(second.code, 0, second.stderr);
-    assert.equal(second.stdout, `${upload.url}\n`);
+    assert.equal(second.stdout, `${file.path}\t${upload.url}\n`);
     assert.equal(sha256(server.bytesOf(upload.url)), sha256(file.bytes));
     assert.equal(requestsOf(server.requests, "POST").length, 1);
   });
@@ -108,7 +113,7 @@ describe(`tusflow as a ${RUNTIME} process`, () => {
       await using file = await tempFile(20_000);
       const run = await runCli(["upload", file.path, "--endpoint", endpoint]);
       assert.equal(run.code, 0, run.stderr);
-      const info = await runCli(["info", run.stdout.trim()]);
+      const info = await runCli(["info", urlOf(run.stdout)]);
       assert.equal(JSON.parse(info.stdout).complete, true);
       const started = Date.now();
       serve.kill("SIGTERM");

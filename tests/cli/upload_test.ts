@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { startTusServer } from "../../src/testing/mod.ts";
 import { requestsOf, sha256, tempFile } from "../_helpers.ts";
-import { runCli } from "./_cli_helpers.ts";
+import { barWidths, runCli, urlOf, waitUntil } from "./_cli_helpers.ts";
 
 describe("tusflow upload and resume in-process", () => {
   test("upload sends the file with metadata, headers and checksum, and prints the URL", async () => {
@@ -26,8 +26,8 @@ describe("tusflow upload and resume in-process", () => {
       "sha256",
     ]);
     assert.equal(run.code, 0, run.stderr);
-    const url = run.stdout.trim();
-    assert.equal(run.stdout, `${url}\n`);
+    const url = urlOf(run.stdout);
+    assert.equal(run.stdout, `${file.path}\t${url}\n`);
     assert.equal(sha256(server.bytesOf(url)), sha256(file.bytes));
     assert.deepEqual(server.uploadOf(url)?.metadata, {
       owner: "ada",
@@ -44,9 +44,11 @@ describe("tusflow upload and resume in-process", () => {
     }
     const lines = run.stderr.trim().split("\n");
     assert.match(lines[0]!, /^Uploading report\.pdf \(39\.1 KiB\) to /);
-    assert.equal(lines.filter((l) => l.startsWith("progress ")).length, 3);
-    assert.match(lines.at(-2)!, /^progress 100\.0%/);
-    assert.match(lines.at(-1)!, /^Done: 39\.1 KiB in /);
+    // Off a terminal: a line per 10 % step at most (here one per chunk).
+    const progress = lines.filter((l) => l.startsWith("progress "));
+    assert.ok(progress.length >= 1 && progress.length <= 4, run.stderr);
+    assert.match(lines.at(-2)!, /^progress report\.pdf 100\.0% /);
+    assert.match(lines.at(-1)!, /^Done: report\.pdf, 39\.1 KiB in /);
   });
 
   test("--checksum none sends no Upload-Checksum; --retries rides over failures", async () => {
@@ -87,7 +89,6 @@ describe("tusflow upload and resume in-process", () => {
       "0",
     ]);
     assert.equal(run.code, 1);
-    assert.equal(run.stdout, "");
     assert.match(run.stderr, /\nCannot send chunk at offset 0: .*500/);
   });
 
@@ -105,7 +106,7 @@ describe("tusflow upload and resume in-process", () => {
       "4K",
     ]);
     assert.equal(run.code, 0, run.stderr);
-    const url = run.stdout.trim();
+    const url = urlOf(run.stdout);
     assert.equal(sha256(server.bytesOf(url)), sha256(file.bytes));
     const posts = requestsOf(server.requests, "POST");
     assert.equal(
@@ -131,7 +132,7 @@ describe("tusflow upload and resume in-process", () => {
     const first = await runCli(args);
     assert.equal(first.code, 0, first.stderr);
     const stored = JSON.parse(await readFile(storage, "utf8"));
-    assert.deepEqual(Object.values(stored), [first.stdout.trim()]);
+    assert.deepEqual(Object.values(stored), [urlOf(first.stdout)]);
     const patches = requestsOf(server.requests, "PATCH").length;
     const second = await runCli(args);
     assert.equal(second.code, 0, second.stderr);
@@ -140,29 +141,26 @@ describe("tusflow upload and resume in-process", () => {
     assert.equal(requestsOf(server.requests, "POST").length, 1);
   });
 
-  test("an abort mid-upload exits 130, prints the URL, and resume finishes it", async () => {
+  test("an abort mid-upload exits 130, prints the URL, and resume finishes it [needs onUploadUrlAvailable]", async () => {
     await using server = await startTusServer();
     await using file = await tempFile(64 * 1024);
     const stopDelay = server.faults.latency(20, { method: "PATCH" });
     const stop = new AbortController();
-    let updates = 0;
-    const interrupted = await runCli(
+    const running = runCli(
       ["upload", file.path, "--endpoint", server.url, "--chunk-size", "4096"],
-      {
-        signal: stop.signal,
-        onStderr: (text) => {
-          if (text.startsWith("progress ") && ++updates === 3) stop.abort();
-        },
-      },
+      { signal: stop.signal },
     );
+    await waitUntil(() => requestsOf(server.requests, "PATCH").length >= 3);
+    stop.abort();
+    const interrupted = await running;
     stopDelay();
     assert.equal(interrupted.code, 130, interrupted.stderr);
     const [upload] = server.uploads();
-    assert.equal(interrupted.stdout, `${upload?.url}\n`);
     assert.ok(upload && upload.offset >= 3 * 4096 && upload.offset < 64 * 1024);
+    assert.equal(interrupted.stdout, `${file.path}\t${upload.url}\n`);
     assert.match(
       interrupted.stderr,
-      /Interrupted after 12\.0 KiB of 64\.0 KiB\. Resume with: tusflow resume \S+ --url http/,
+      /Interrupted after \d+\.\d KiB of 64\.0 KiB\. Resume with: tusflow resume \S+ --url http/,
     );
 
     const resumed = await runCli([
@@ -174,7 +172,7 @@ describe("tusflow upload and resume in-process", () => {
       "16K",
     ]);
     assert.equal(resumed.code, 0, resumed.stderr);
-    assert.equal(resumed.stdout, `${upload.url}\n`);
+    assert.equal(resumed.stdout, `${file.path}\t${upload.url}\n`);
     assert.match(resumed.stderr, /^Resuming upload\.bin \(64\.0 KiB\) at http/);
     assert.equal(sha256(server.bytesOf(upload.url)), sha256(file.bytes));
     assert.equal(requestsOf(server.requests, "POST").length, 1);
@@ -199,23 +197,43 @@ describe("tusflow upload and resume in-process", () => {
     const run = await runCli(["resume", file.path, "--url", url]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /\nCannot .*404/);
+    assert.equal(run.stdout, "", "a gone upload is not offered for resuming");
+    assert.doesNotMatch(run.stderr, /Resume with/);
   });
 
-  test("on a terminal, progress is one bar redrawn with carriage returns", async () => {
+  test("on a terminal, the bar is redrawn in place and never wider than it", async () => {
     await using server = await startTusServer();
     await using file = await tempFile(12_000);
-    const run = await runCli(
-      ["upload", file.path, "--endpoint", server.url, "--chunk-size", "4000"],
-      { tty: true },
-    );
-    assert.equal(run.code, 0, run.stderr);
-    const bars = run.stderr.split("\r").slice(1);
-    assert.equal(bars.length, 3);
-    assert.ok(
-      bars[0]!.startsWith(`[${"#".repeat(8)}${".".repeat(16)}]  33.3%`),
-    );
-    assert.ok(bars[2]!.startsWith(`[${"#".repeat(24)}] 100.0%`));
-    assert.ok(bars[2]!.includes("\x1b[K\nDone: "), "the bar's line ends");
-    assert.doesNotMatch(run.stderr, /progress /);
+    for (const columns of [120, 60, 30, 12]) {
+      const run = await runCli(
+        ["upload", file.path, "--endpoint", server.url, "--chunk-size", "4000"],
+        { tty: true, columns },
+      );
+      assert.equal(run.code, 0, run.stderr);
+      const widths = barWidths(run.stderr);
+      assert.ok(Math.max(...widths) < columns, `${columns}: ${widths}`);
+      const bars = run.stderr.split("\r").filter((t) => /\d%/.test(t));
+      assert.ok(bars.length >= 1, run.stderr);
+      assert.match(bars.at(-1)!, /100\.0%/);
+      assert.ok(
+        run.stderr.includes("\x1b[K\nDone: upload.bin, "),
+        "the bar's line ends",
+      );
+      assert.doesNotMatch(run.stderr, /progress /);
+    }
+  });
+
+  test("-q prints only the result line", async () => {
+    await using server = await startTusServer();
+    await using file = await tempFile(12_000);
+    for (const tty of [true, false]) {
+      const run = await runCli(
+        ["upload", file.path, "-e", server.url, "-c", "4000", "-q"],
+        { tty },
+      );
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stderr, "");
+      assert.match(run.stdout, /^\S+\thttp:\/\/\S+\n$/);
+    }
   });
 });
