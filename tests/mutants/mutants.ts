@@ -46,7 +46,6 @@ export const MUTANTS: readonly Mutant[] = [
     description:
       "a stale stored URL is removed by its URL instead of its key, so it stays stored",
     tests: ["tests/client/stale_url_recreation_test.ts"],
-    likelyStale: true,
   },
   {
     name: "timeout-ends-with-headers",
@@ -57,7 +56,6 @@ export const MUTANTS: readonly Mutant[] = [
     description:
       "the request timeout stops once headers arrive: a stalled body hangs",
     tests: ["tests/client/timeout_body_test.ts"],
-    likelyStale: true,
   },
   {
     name: "abort-not-given-to-fetch",
@@ -69,47 +67,110 @@ export const MUTANTS: readonly Mutant[] = [
     description:
       "an abort rejects but leaves the request in flight (fetch never sees it)",
     tests: ["tests/client/abort_in_flight_test.ts"],
-    likelyStale: true,
   },
   {
     name: "abort-not-given-to-patch",
-    file: "machines/upload.ts",
+    file: "machines/upload_actors.ts",
     find: "({ input, signal }) => runChunk(input, signal),",
     replace: "({ input }) => runChunk(input, new AbortController().signal),",
     description: "the PATCH actor ignores the machine's abort signal",
     tests: ["tests/client/abort_in_flight_test.ts"],
-    likelyStale: true,
+  },
+  // The lifecycle of issue 7: resync, budgets, lengths, keys, checksums.
+  {
+    name: "retry-resends-without-head",
+    file: "machines/upload.ts",
+    find: '{ guard: "hasUrl", target: "conflict" },',
+    replace: '{ guard: "hasUrl", target: "uploading" },',
+    description:
+      "after a failure without an answer, the chunk is re-sent at the old offset without asking the server",
+    tests: ["tests/client/lifecycle_resync_test.ts"],
+  },
+  {
+    name: "budget-not-restarted-by-head",
+    file: "machines/upload_logic.ts",
+    find: "attempt: progressed ? 0 : context.attempt,",
+    replace: "attempt: context.attempt,",
+    description: "progress seen by a HEAD does not restart the retry budget",
+    tests: [
+      "tests/client/lifecycle_resync_test.ts",
+      "tests/machines/upload_logic_test.ts",
+    ],
+  },
+  {
+    name: "head-length-ignored",
+    file: "machines/upload_logic.ts",
+    find: "lengthDeferred: state.length === null,",
+    replace: "lengthDeferred: context.lengthDeferred,",
+    description:
+      "a HEAD's Upload-Length does not fix a stream's deferred length",
+    tests: [
+      "tests/client/lifecycle_resync_test.ts",
+      "tests/machines/upload_logic_test.ts",
+    ],
+  },
+  {
+    name: "storage-key-without-endpoint",
+    file: "src/storage/storage_key.ts",
+    find: "return `${fingerprint}::${new URL(endpoint).href}`;",
+    replace: "return fingerprint;",
+    description: "the storage key forgets the endpoint: server B gets A's URL",
+    tests: ["tests/client/lifecycle_storage_test.ts"],
+  },
+  {
+    name: "checksum-not-negotiated",
+    file: "src/protocol/checksum.ts",
+    find: 'if (!server.extensions.includes("checksum")) return null;',
+    replace: 'if (!server.extensions.includes("checksum")) return "sha1";',
+    description:
+      "sha1 is sent to a server that does not list the checksum extension",
+    tests: ["tests/client/lifecycle_checksum_test.ts"],
+  },
+  {
+    name: "refusal-not-verified",
+    file: "machines/upload.ts",
+    find: '{ guard: "isRefusedChunk", target: "verifying" },',
+    replace: "",
+    description:
+      "a 4xx after another process completed the upload fails without the HEAD that would show it done",
+    tests: ["tests/client/lifecycle_resync_test.ts"],
+  },
+  {
+    name: "abort-dropped-while-remembering",
+    file: "machines/upload.ts",
+    find: '      target: ".failed",
+      actions: { type: "storeAbort", params: reasonOf },',
+    replace: '      actions: { type: "storeAbort", params: reasonOf },',
+    description: "an abort is recorded but the machine stays where it is",
+    tests: ["tests/client/lifecycle_abort_test.ts"],
   },
   // Retries.
   {
     name: "429-not-retried",
-    file: "machines/upload_logic.ts",
+    file: "machines/retry_policy.ts",
     find: "new Set([423, 429, CHECKSUM_MISMATCH])",
     replace: "new Set([423, CHECKSUM_MISMATCH])",
     description: "429 Too Many Requests fails at once instead of being retried",
     tests: ["tests/client/retry_test.ts"],
-    likelyStale: true,
   },
   {
     name: "500-not-retried",
-    file: "machines/upload_logic.ts",
-    find: "status === null || status >= 500 ||",
-    replace: "status === null || status > 500 ||",
+    file: "machines/retry_policy.ts",
+    find: "return status >= 500 || RETRYABLE_STATUSES.has(status);",
+    replace: "return status > 500 || RETRYABLE_STATUSES.has(status);",
     description: "500 itself is not retried (off by one at the 5xx boundary)",
     tests: [
       "tests/client/retry_test.ts",
       "tests/machines/upload_logic_test.ts",
     ],
-    likelyStale: true,
   },
   {
     name: "backoff-uncapped",
-    file: "machines/upload_logic.ts",
+    file: "machines/retry_policy.ts",
     find: "return Math.min(wait, MAX_RETRY_DELAY);",
     replace: "return wait;",
     description: "the retry wait is not capped at 60 s",
     tests: ["tests/machines/upload_logic_test.ts"],
-    likelyStale: true,
   },
   {
     name: "retry-after-in-seconds",
@@ -131,7 +192,6 @@ export const MUTANTS: readonly Mutant[] = [
       "tests/client/misbehaving_server_test.ts",
       "tests/machines/upload_logic_test.ts",
     ],
-    likelyStale: true,
   },
   {
     name: "server-accepts-stale-offset",
@@ -273,7 +333,6 @@ export const MUTANTS: readonly Mutant[] = [
     replace: "const timer = transport.timeout > MAX_TIMER_MS",
     description: "no request timeout is ever armed",
     tests: ["tests/client/timeout_body_test.ts"],
-    likelyStale: true,
   },
   {
     name: "server-delay-ignores-departure",
