@@ -60,8 +60,10 @@ export type FaultKind = typeof FAULT_KINDS[number];
 export interface UploadPolicy {
   /** Seed of this upload's fault draws. */
   readonly seed: number;
-  /** Chance that a request gets a fault, 0–1. */
+  /** Chance that a PATCH gets a fault, 0–1. */
   readonly rate: number;
+  /** Chance for every other request (OPTIONS, POST, HEAD…). @default {rate} */
+  readonly otherRate?: number;
   /** Most faults for this upload; past them every request passes. */
   readonly maxFaults: number;
   /** Faults to choose from. @default every kind */
@@ -169,7 +171,11 @@ export async function startFaultProxy(
       kind = state.script.shift() ?? null;
     } else if (
       state.injected.length < state.policy.maxFaults &&
-      state.prng.chance(state.policy.rate) && applicable.length > 0
+      state.prng.chance(
+        method === "PATCH"
+          ? state.policy.rate
+          : state.policy.otherRate ?? state.policy.rate,
+      ) && applicable.length > 0
     ) {
       kind = state.prng.pick(applicable);
     }
