@@ -53,6 +53,9 @@ const MAX_CHUNKS = 48;
 /**
  * The plan of the upload with this seed.
  *
+ * @param seed The upload's seed.
+ * @param server Parallel uploads only against a server with concatenation.
+ * @param maxSize Sizes drawn above it are cut to it (short runs).
  * @example Same seed, same plan
  * ```ts
  * import { planUpload } from "./plan.ts";
@@ -61,9 +64,13 @@ const MAX_CHUNKS = 48;
  * console.log(JSON.stringify(a) === JSON.stringify(b)); // true
  * ```
  */
-export function planUpload(seed: number, server: ServerName): UploadPlan {
+export function planUpload(
+  seed: number,
+  server: ServerName,
+  maxSize: number = 64 * MIB,
+): UploadPlan {
   const prng = new Prng(seed);
-  const size = drawSize(prng);
+  const size = Math.min(drawSize(prng), maxSize);
   const worker = prng.chance(0.2);
   const input: InputKind = worker
     ? prng.pick(["path", "path", "path", "bytes", "blob"] as const)

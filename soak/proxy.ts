@@ -86,6 +86,8 @@ export interface FaultProxyOptions {
   readonly corrupt?: boolean;
   /** Longest a hang lasts whatever the timeout, ms. @default {60_000} */
   readonly maxHangMs?: number;
+  /** Sees one line per request once it is answered (or cut), for `--trace`. */
+  readonly trace?: (line: string) => void;
 }
 
 /** A running proxy; close it with `await using` or `close()`. */
@@ -100,6 +102,15 @@ export interface FaultProxy extends AsyncDisposable {
   setPolicy(upload: string, policy: UploadPolicy | null): void;
   /** Faults injected for one upload, in order. */
   faultsOf(upload: string): readonly FaultKind[];
+  /** `Location`s of the 201 answers that reached the client, for one upload. */
+  locationsOf(upload: string): readonly string[];
+  /**
+   * PATCHes of one upload sent again: same URL, same `Upload-Offset` as an
+   * earlier one (client retries, and runtime re-sends).
+   */
+  resentOf(upload: string): number;
+  /** Forgets what was seen of an upload (locations, re-sends). */
+  forget(upload: string): void;
   /** Stops listening and cuts every open connection. */
   close(): Promise<void>;
 }
@@ -121,6 +132,13 @@ interface Decision {
 const IDLE_MS = 120_000;
 const RESPONSE_LIMIT = 4 * 1024 * 1024;
 const HOP_HEADERS = ["connection", "keep-alive", "proxy-connection"];
+const TRACED = [
+  "upload-offset",
+  "upload-length",
+  "upload-defer-length",
+  "content-length",
+  "upload-concat",
+];
 
 /**
  * Starts the proxy on `127.0.0.1` and a free port.
@@ -154,6 +172,8 @@ export async function startFaultProxy(
     number
   >;
   const live = new Set<Socket>();
+  const locations = new Map<string, string[]>();
+  const patches = new Map<string, { keys: Set<string>; resent: number }>();
   const closing = new AbortController();
   let requestCount = 0;
 
@@ -194,7 +214,17 @@ export async function startFaultProxy(
     const method = head.startLine.split(" ")[0] ?? "";
     const framing = requestFraming(head);
     const decision = decide(head, method);
+    if (method === "PATCH") {
+      const id = headerOf(head, tag) ?? "";
+      const seen = patches.get(id) ?? { keys: new Set(), resent: 0 };
+      patches.set(id, seen);
+      const key = `${head.startLine} ${headerOf(head, "upload-offset")}`;
+      if (seen.keys.has(key)) seen.resent += 1;
+      seen.keys.add(key);
+    }
     const exchange: Exchange = {
+      answered: "no answer (cut)",
+      location: null,
       client,
       reader,
       head,
@@ -204,7 +234,24 @@ export async function startFaultProxy(
       connect: () => connectUpstream(upstreamHost, upstreamPort, live),
       closing: closing.signal,
     };
-    await applyFault(exchange, decision, maxHangMs);
+    try {
+      await applyFault(exchange, decision, maxHangMs);
+      if (exchange.location !== null) {
+        const id = headerOf(head, tag) ?? "";
+        locations.set(id, [...(locations.get(id) ?? []), exchange.location]);
+      }
+    } finally {
+      options.trace?.(
+        `${headerOf(head, tag) ?? "-"} ${
+          head.startLine.replace(/ HTTP.*$/, "")
+        } ${
+          TRACED.map((name) => [name, headerOf(head, name)])
+            .filter(([, value]) => value !== null)
+            .map(([name, value]) => `${name}=${value}`)
+            .join(" ")
+        } fault=${decision.kind ?? "-"} -> ${exchange.answered}`,
+      );
+    }
   };
 
   const server = net.createServer((client) => {
@@ -253,6 +300,12 @@ export async function startFaultProxy(
       });
     },
     faultsOf: (upload) => [...(uploads.get(upload)?.injected ?? [])],
+    locationsOf: (upload) => [...(locations.get(upload) ?? [])],
+    resentOf: (upload) => patches.get(upload)?.resent ?? 0,
+    forget(upload) {
+      locations.delete(upload);
+      patches.delete(upload);
+    },
     close,
     [Symbol.asyncDispose]: close,
   };
@@ -287,6 +340,10 @@ function applicableKinds(
 }
 
 interface Exchange {
+  /** What the client got, for the trace. */
+  answered: string;
+  /** The `Location` of a 201 relayed to the client. */
+  location: string | null;
   readonly client: Socket;
   readonly reader: SocketReader;
   readonly head: MessageHead;
@@ -484,6 +541,11 @@ async function relay(x: Exchange, reply: UpstreamAnswer | null): Promise<void> {
     x.client.destroy();
     return;
   }
+  const offset = headerOf(reply.head, "upload-offset");
+  const length = headerOf(reply.head, "upload-length");
+  x.answered = `${reply.head.startLine.split(" ")[1]}${
+    offset === null ? "" : ` offset=${offset}`
+  }${length === null ? "" : ` length=${length}`}`;
   const head = rewriteHead(
     reply.head,
     [...HOP_HEADERS, "content-length", "transfer-encoding"],
@@ -502,6 +564,9 @@ async function relay(x: Exchange, reply: UpstreamAnswer | null): Promise<void> {
     encodeHead({ ...head, headers: [...head.headers, ...keepLength] }),
   );
   if (x.method !== "HEAD") await write(x.client, reply.body);
+  if (reply.head.startLine.split(" ")[1] === "201") {
+    x.location = headerOf(reply.head, "location");
+  }
 }
 
 /** Answers from the proxy itself (the request never reached the server). */
@@ -510,6 +575,7 @@ async function answer(
   status: number,
   extra: Array<[string, string]>,
 ): Promise<void> {
+  x.answered = `${status} (injected)`;
   const body = new TextEncoder().encode(
     `Cannot handle request: injected ${status}`,
   );

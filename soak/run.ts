@@ -19,7 +19,7 @@ import type { ServerName } from "./plan.ts";
 import { closingLine, runSoak } from "./soak.ts";
 
 const USAGE =
-  "usage: soak/run.ts --seed N --minutes M --server hono|tus-node-server [--concurrency C] [--uploads N] [--only SEED]";
+  "usage: soak/run.ts --seed N --minutes M --server hono|tus-node-server [--concurrency C] [--uploads N] [--max-size BYTES] [--only SEED [--trace]]";
 
 function number(
   name: string,
@@ -53,6 +53,8 @@ try {
       concurrency: { type: "string" },
       uploads: { type: "string" },
       only: { type: "string" },
+      trace: { type: "boolean" },
+      "max-size": { type: "string" },
     },
   }));
 } catch (error) {
@@ -74,6 +76,10 @@ const report = await runSoak({
     ? undefined
     : number("uploads", values.uploads),
   only: values.only === undefined ? undefined : number("only", values.only),
+  trace: values.trace ?? false,
+  maxSize: values["max-size"] === undefined
+    ? undefined
+    : number("max-size", values["max-size"]),
 });
 console.log(closingLine(report));
 process.exit(report.lost > 0 ? 1 : 0);

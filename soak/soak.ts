@@ -39,8 +39,12 @@ export interface SoakOptions {
   /** Stop after this many uploads (whichever comes first). */
   readonly uploads?: number;
   readonly concurrency: number;
+  /** Cut drawn sizes to this many bytes. @default {64 MiB} */
+  readonly maxSize?: number;
   /** Run only the upload with this seed. */
   readonly only?: number;
+  /** Print every request through the proxy (with `only`). */
+  readonly trace?: boolean;
   /** Where progress lines go. @default {console.log} */
   readonly log?: (line: string) => void;
 }
@@ -59,6 +63,11 @@ export interface UploadResult {
   readonly kills: number;
   /** Where the clean resume got its URL: the error, storage or nowhere. */
   readonly handle: "error.uploadUrl" | "storage" | "none" | null;
+  /**
+   * A typed failure without a resume handle although the client had been
+   * given an upload URL: the clean run had to start a new upload.
+   */
+  readonly noResumeHandle: boolean;
 }
 
 /** The soak's figures. */
@@ -73,6 +82,8 @@ export interface SoakReport {
   readonly kills: number;
   readonly typedFailures: number;
   readonly lost: number;
+  /** Typed failures that left no way to resume an upload that existed. */
+  readonly noResumeHandle: number;
   readonly fdGrowth: number | null;
   readonly rssGrowthMiB: number;
   readonly results: readonly UploadResult[];
@@ -82,8 +93,6 @@ const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 /** A resume without faults gets a generous timeout and more retries. */
 const CLEAN_TIMEOUT_MS = 120_000;
 const CLEAN_RETRIES = 5;
-/** After --minutes, uploads still running get this long to settle. */
-const SETTLE_GRACE_MS = 180_000;
 
 /**
  * Runs the soak and returns its figures (never throws for a lost upload).
@@ -106,6 +115,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     upstream: server.origin,
     corrupt: server.checksChecksums,
     maxHangMs: 20_000,
+    trace: options.trace ? (line) => log(`  ${line}`) : undefined,
   });
   const endpoint = proxy.origin + server.basePath;
   const env: JobEnv = {
@@ -115,6 +125,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     sharedStorage: join(dir, "urls-soak-process.json"),
     setPolicy: proxy.setPolicy,
     faultsOf: proxy.faultsOf,
+    locationsOf: proxy.locationsOf,
+    forget: proxy.forget,
+    resentOf: proxy.resentOf,
     log,
   };
   const fdStart = openFds();
@@ -125,7 +138,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const stopAt = Date.now() + options.minutes * 60_000;
   const limit = options.only !== undefined ? 1 : options.uploads ?? Infinity;
   log(
-    `soak seed=${options.seed} server=${options.server} minutes=${options.minutes} concurrency=${options.concurrency}`,
+    `soak seed=${options.seed} server=${options.server} minutes=${options.minutes} concurrency=${options.concurrency}${
+      options.maxSize === undefined ? "" : ` max-size=${options.maxSize}`
+    }`,
   );
   try {
     for (let started = 0; started < limit && Date.now() < stopAt;) {
@@ -139,18 +154,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
       const seed = options.only ?? seeds.seed();
       started += 1;
-      const job = runJob(planUpload(seed, options.server), env).then(
-        (result) => {
-          results.push(result);
-          if (result.outcome !== "complete") {
-            log(
-              `${result.outcome} seed=${result.seed} ${result.detail} faults=[${
-                result.faults.join(",")
-              }] ${result.plan}`,
-            );
-          }
-        },
-      );
+      const job = runJob(planUpload(seed, options.server, options.maxSize), env)
+        .then(
+          (result) => {
+            results.push(result);
+            if (result.outcome !== "complete") {
+              log(
+                `${result.outcome} seed=${result.seed} ${result.detail} faults=[${
+                  result.faults.join(",")
+                }] ${result.plan}`,
+              );
+            }
+          },
+        );
       const tracked = job.finally(() => running.delete(tracked));
       running.add(tracked);
     }
@@ -177,6 +193,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       results.filter((r) => r.outcome !== "complete" && r.handle !== null)
         .length,
     lost: results.filter((r) => r.outcome === "lost").length,
+    noResumeHandle: results.filter((r) => r.noResumeHandle).length,
     fdGrowth: fdStart === null || fdEnd === null ? null : fdEnd - fdStart,
     rssGrowthMiB: (process.memoryUsage().rss - rssStart) / 1_048_576,
     results,
@@ -193,7 +210,7 @@ export function closingLine(report: SoakReport): string {
   const rss = `${report.rssGrowthMiB >= 0 ? "+" : ""}${
     report.rssGrowthMiB.toFixed(1)
   }`;
-  return `soak seed=${report.seed} server=${report.server} uploads=${report.uploads} bytes=${report.bytes} faults={${faults}} retries=${report.retries} resumes=${report.resumes} kills=${report.kills} typedFailures=${report.typedFailures} lost=${report.lost} fdGrowth=${fd} rssGrowthMiB=${rss}`;
+  return `soak seed=${report.seed} server=${report.server} uploads=${report.uploads} bytes=${report.bytes} faults={${faults}} retries=${report.retries} resumes=${report.resumes} kills=${report.kills} typedFailures=${report.typedFailures} noResumeHandle=${report.noResumeHandle} lost=${report.lost} fdGrowth=${fd} rssGrowthMiB=${rss}`;
 }
 
 interface JobEnv {
@@ -203,7 +220,10 @@ interface JobEnv {
   /** The FileUrlStorage of this process's own uploads. */
   readonly sharedStorage: string;
   readonly setPolicy: FaultProxy["setPolicy"];
-  readonly faultsOf: (upload: string) => readonly FaultKind[];
+  readonly faultsOf: FaultProxy["faultsOf"];
+  readonly locationsOf: FaultProxy["locationsOf"];
+  readonly forget: FaultProxy["forget"];
+  readonly resentOf: FaultProxy["resentOf"];
   readonly log: (line: string) => void;
 }
 
@@ -270,11 +290,13 @@ async function runJob(plan: UploadPlan, env: JobEnv): Promise<UploadResult> {
     detail,
     faults: [...seen, ...env.faultsOf(plan.id)],
     bytes: plan.size,
-    retries: tally.retries,
+    retries: Math.max(tally.retries, env.resentOf(plan.id)),
     resumes: tally.resumes,
     kills: tally.kills,
     handle,
+    noResumeHandle: handle === "none" && created,
   });
+  let created = false;
   let url: string | null = null;
   const seen: FaultKind[] = [];
   try {
@@ -291,6 +313,7 @@ async function runJob(plan: UploadPlan, env: JobEnv): Promise<UploadResult> {
     }
     // A typed failure: resume without faults, from the resume handle.
     seen.push(...env.faultsOf(plan.id));
+    created = env.locationsOf(plan.id).length > 0;
     env.setPolicy(plan.id, null);
     const handle = first.uploadUrl !== null
       ? "error.uploadUrl"
@@ -328,7 +351,13 @@ async function runJob(plan: UploadPlan, env: JobEnv): Promise<UploadResult> {
     return check === null
       ? finish(
         "typed-then-complete",
-        `${failure} (resumed via ${handle})`,
+        `${failure} (${
+          handle === "none"
+            ? created
+              ? "NO RESUME HANDLE: started anew"
+              : "nothing to resume: started anew"
+            : `resumed via ${handle}`
+        })`,
         handle,
       )
       : finish("lost", `after ${failure} the clean resume ${check}`, handle);
@@ -336,6 +365,7 @@ async function runJob(plan: UploadPlan, env: JobEnv): Promise<UploadResult> {
     return finish("lost", `soak error: ${String(error)}`, null);
   } finally {
     env.setPolicy(plan.id, null);
+    env.forget(plan.id);
     await rm(filePath, { force: true });
     if (storagePath !== null && storagePath !== env.sharedStorage) {
       await rm(storagePath, { force: true });
