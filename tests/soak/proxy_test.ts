@@ -228,6 +228,23 @@ describe("fault proxy", () => {
     assert.ok((draws[0] ?? []).length > 0);
   });
 
+  test("counts re-sent PATCHes and the locations given out", async () => {
+    await using env = await setup([]);
+    const response = await fetch(`${env.proxy.origin}/files/`, {
+      method: "POST",
+      headers: { "Tus-Resumable": "1.0.0", "Upload-Length": "3", [TAG]: "u" },
+    });
+    await response.body?.cancel();
+    const url = response.headers.get("Location") ?? "";
+    assert.deepEqual(env.proxy.locationsOf("u"), [url]);
+    await patch(url, seededBytes(3, 1));
+    await patch(url, seededBytes(3, 1)); // offset 0 again: 409
+    assert.equal(env.proxy.resentOf("u"), 1);
+    env.proxy.forget("u");
+    assert.deepEqual(env.proxy.locationsOf("u"), []);
+    assert.equal(env.proxy.resentOf("u"), 0);
+  });
+
   test("the generator is deterministic", () => {
     const a = new Prng(5), b = new Prng(5);
     for (let i = 0; i < 100; i++) assert.equal(a.next(), b.next());
