@@ -142,6 +142,8 @@ export function describePlan(plan: UploadPlan): string {
     `withCreation=${plan.uploadDataDuringCreation}`,
     `storeUrl=${plan.storeUrl}`,
     `parallel=${plan.parallelUploads}`,
+    `maxRetries=${plan.maxRetries}`,
+    `timeout=${plan.timeout}`,
     `faultRate=${plan.faultRate}`,
     `worker=${plan.worker}`,
     `killAt=${plan.killAt.join("+") || "-"}`,

@@ -19,7 +19,7 @@ import type { ServerName } from "./plan.ts";
 import { closingLine, runSoak } from "./soak.ts";
 
 const USAGE =
-  "usage: soak/run.ts --seed N --minutes M --server hono|tus-node-server [--concurrency C] [--uploads N] [--max-size BYTES] [--only SEED [--trace]]";
+  "usage: soak/run.ts --seed N --minutes M --server hono|tus-node-server [--concurrency C] [--uploads N] [--max-size BYTES] [--only SEED] [--trace] [--verbose]";
 
 function number(
   name: string,
@@ -54,6 +54,7 @@ try {
       uploads: { type: "string" },
       only: { type: "string" },
       trace: { type: "boolean" },
+      verbose: { type: "boolean" },
       "max-size": { type: "string" },
     },
   }));
@@ -77,6 +78,7 @@ const report = await runSoak({
     : number("uploads", values.uploads),
   only: values.only === undefined ? undefined : number("only", values.only),
   trace: values.trace ?? false,
+  verbose: values.verbose ?? false,
   maxSize: values["max-size"] === undefined
     ? undefined
     : number("max-size", values["max-size"]),

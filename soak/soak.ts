@@ -43,6 +43,8 @@ export interface SoakOptions {
   readonly maxSize?: number;
   /** Run only the upload with this seed. */
   readonly only?: number;
+  /** Print a line for every upload, completed ones included. */
+  readonly verbose?: boolean;
   /** Print every request through the proxy (with `only`). */
   readonly trace?: boolean;
   /** Where progress lines go. @default {console.log} */
@@ -158,7 +160,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         .then(
           (result) => {
             results.push(result);
-            if (result.outcome !== "complete") {
+            if (result.outcome !== "complete" || options.verbose) {
               log(
                 `${result.outcome} seed=${result.seed} ${result.detail} faults=[${
                   result.faults.join(",")
