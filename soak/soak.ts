@@ -70,6 +70,11 @@ export interface UploadResult {
    * given an upload URL: the clean run had to start a new upload.
    */
   readonly noResumeHandle: boolean;
+  /**
+   * A PATCH failed for good although the upload met at most `maxRetries`
+   * faults: fewer than it takes to use up one chunk's retries.
+   */
+  readonly suspect: boolean;
 }
 
 /** The soak's figures. */
@@ -86,6 +91,8 @@ export interface SoakReport {
   readonly lost: number;
   /** Typed failures that left no way to resume an upload that existed. */
   readonly noResumeHandle: number;
+  /** PATCH failures that the injected faults alone cannot explain. */
+  readonly suspect: number;
   readonly fdGrowth: number | null;
   readonly rssGrowthMiB: number;
   readonly results: readonly UploadResult[];
@@ -196,6 +203,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         .length,
     lost: results.filter((r) => r.outcome === "lost").length,
     noResumeHandle: results.filter((r) => r.noResumeHandle).length,
+    suspect: results.filter((r) => r.suspect).length,
     fdGrowth: fdStart === null || fdEnd === null ? null : fdEnd - fdStart,
     rssGrowthMiB: (process.memoryUsage().rss - rssStart) / 1_048_576,
     results,
@@ -212,7 +220,7 @@ export function closingLine(report: SoakReport): string {
   const rss = `${report.rssGrowthMiB >= 0 ? "+" : ""}${
     report.rssGrowthMiB.toFixed(1)
   }`;
-  return `soak seed=${report.seed} server=${report.server} uploads=${report.uploads} bytes=${report.bytes} faults={${faults}} retries=${report.retries} resumes=${report.resumes} kills=${report.kills} typedFailures=${report.typedFailures} noResumeHandle=${report.noResumeHandle} lost=${report.lost} fdGrowth=${fd} rssGrowthMiB=${rss}`;
+  return `soak seed=${report.seed} server=${report.server} uploads=${report.uploads} bytes=${report.bytes} faults={${faults}} retries=${report.retries} resumes=${report.resumes} kills=${report.kills} typedFailures=${report.typedFailures} noResumeHandle=${report.noResumeHandle} suspect=${report.suspect} lost=${report.lost} fdGrowth=${fd} rssGrowthMiB=${rss}`;
 }
 
 interface JobEnv {
@@ -297,7 +305,9 @@ async function runJob(plan: UploadPlan, env: JobEnv): Promise<UploadResult> {
     kills: tally.kills,
     handle,
     noResumeHandle: handle === "none" && created,
+    suspect,
   });
+  let suspect = false;
   let created = false;
   let url: string | null = null;
   const seen: FaultKind[] = [];
@@ -316,13 +326,15 @@ async function runJob(plan: UploadPlan, env: JobEnv): Promise<UploadResult> {
     // A typed failure: resume without faults, from the resume handle.
     seen.push(...env.faultsOf(plan.id));
     created = env.locationsOf(plan.id).length > 0;
+    suspect = first.message.includes("Cannot send chunk") &&
+      seen.length <= plan.maxRetries;
     env.setPolicy(plan.id, null);
     const handle = first.uploadUrl !== null
       ? "error.uploadUrl"
       : storagePath !== null
       ? "storage"
       : "none";
-    const failure = `${first.name}(${
+    const failure = `${suspect ? "SUSPECT " : ""}${first.name}(${
       first.statusCode ?? "-"
     }): ${first.message}`;
     tally.resumes += 1;
