@@ -379,6 +379,10 @@ async function runJob(plan: UploadPlan, env: JobEnv): Promise<UploadResult> {
     return finish("lost", `soak error: ${String(error)}`, null);
   } finally {
     env.setPolicy(plan.id, null);
+    // Uploads started anew leave the first one behind: free it too.
+    for (const location of env.locationsOf(plan.id)) {
+      if (location !== url) await env.server.remove(location);
+    }
     env.forget(plan.id);
     await rm(filePath, { force: true });
     if (storagePath !== null && storagePath !== env.sharedStorage) {
