@@ -138,8 +138,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: "abort-dropped-while-remembering",
     file: "machines/upload.ts",
-    find: '      target: ".failed",
-      actions: { type: "storeAbort", params: reasonOf },',
+    find: '      target: ".failed",\n' +
+      '      actions: { type: "storeAbort", params: reasonOf },',
     replace: '      actions: { type: "storeAbort", params: reasonOf },',
     description: "an abort is recorded but the machine stays where it is",
     tests: ["tests/client/lifecycle_abort_test.ts"],
