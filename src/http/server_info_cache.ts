@@ -20,8 +20,9 @@ export interface ServerInfoCache {
 }
 
 /**
- * A cache over OPTIONS on `endpoint`. A failed OPTIONS is cached as `null`
- * too: a server that does not answer it is not asked again by each upload.
+ * A cache over OPTIONS on `endpoint`. A failed OPTIONS reads as `null` for
+ * the uploads waiting on it and is not kept: a later upload asks again, so
+ * one lost answer does not decide for the client's whole life.
  */
 export function serverInfoCache(
   transport: Transport,
@@ -30,11 +31,17 @@ export function serverInfoCache(
   let answer: Promise<ServerInfo | null> | null = null;
   return {
     get(signal) {
-      answer ??= readServerInfo(transport, endpoint).catch(() => null);
+      answer ??= readServerInfo(transport, endpoint).catch(() => {
+        answer = null;
+        return null;
+      });
       return untilAborted(answer, signal);
     },
     offer(given) {
-      answer ??= given.catch(() => null);
+      answer ??= given.catch(() => {
+        answer = null;
+        return null;
+      });
     },
   };
 }

@@ -96,6 +96,24 @@ describe("checksum: true negotiates with the server's OPTIONS", () => {
     assert.equal(requestsOf(server.requests, "OPTIONS")[0]?.status, 500);
     assert.deepEqual(algorithms(server.requests), ["sha1", "sha1", "sha1"]);
   });
+
+  test("a failed OPTIONS is not kept: the client's next upload asks again", async () => {
+    await using server = await startTusServer({
+      checksumAlgorithms: ["sha256", "sha1"],
+    });
+    server.faults.failNext({ status: 503, method: "OPTIONS" });
+    const client = lifecycleClient(server.url, options);
+    await client.uploadFile({ fileStream: bytes });
+    const before = server.requests.length;
+    await client.uploadFile({ fileStream: randomBytes(20 * KIB, 3) });
+    const second = server.requests.slice(before);
+    assert.deepEqual(
+      requestsOf(server.requests, "OPTIONS").map((entry) => entry.status),
+      [503, 204],
+    );
+    // sha1 after the failure (the fallback); then what the server lists.
+    assert.deepEqual(new Set(algorithms(second)), new Set(["sha1"]));
+  });
 });
 
 describe("an explicit algorithm", () => {
