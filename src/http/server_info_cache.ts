@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { readServerInfo, type ServerInfo } from "./server_options.ts";
+import { type ProtocolAdapter, tusAdapter } from "./protocol.ts";
+import type { ServerInfo } from "./server_options.ts";
 import type { Transport } from "./transport.ts";
 
 /** Hands out the cached OPTIONS answer (`null` when OPTIONS failed). */
@@ -20,17 +21,18 @@ export interface ServerInfoCache {
 }
 
 /**
- * A cache over OPTIONS on `endpoint`. A failed OPTIONS is cached as `null`
+ * A cache over OPTIONS on `endpoint`, asked in `protocol`. A failed OPTIONS is cached as `null`
  * too: a server that does not answer it is not asked again by each upload.
  */
 export function serverInfoCache(
   transport: Transport,
   endpoint: string,
+  protocol: ProtocolAdapter = tusAdapter,
 ): ServerInfoCache {
   let answer: Promise<ServerInfo | null> | null = null;
   return {
     get(signal) {
-      answer ??= readServerInfo(transport, endpoint).catch(() => null);
+      answer ??= protocol.readServerInfo(transport, endpoint).catch(() => null);
       return untilAborted(answer, signal);
     },
     offer(given) {
