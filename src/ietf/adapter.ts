@@ -43,6 +43,15 @@ import { readInterim, readUploadState } from "./responses.ts";
 /** Upload resources whose limits are remembered, at most. */
 const MAX_REMEMBERED = 256;
 
+/**
+ * Deno's HTTP client (behind its fetch and its `node:http`) sends a request
+ * again by itself when a reused keep-alive connection is reset while the
+ * body is going out: an append then arrives a second time at an offset
+ * that is no longer the server's. Closing each connection after its request
+ * keeps every request on a fresh one, which is never re-sent.
+ */
+const REUSE_REPLAYS = "Deno" in globalThis;
+
 /** Options of {@linkcode ietfDraftAdapter}. */
 export interface DraftAdapterOptions {
   /**
@@ -87,6 +96,20 @@ export function ietfDraftAdapter(
     }
   }
 
+  /**
+   * Every request goes through `interim` when there is one: it sees 104s,
+   * and unlike Deno's fetch it never re-sends an append on its own after a
+   * connection reset (an append at a stale offset breaks a MUST).
+   */
+  function via(
+    transport: Transport,
+    onInterim: (response: InterimResponse) => void = () => {},
+  ): Transport {
+    return interim === null
+      ? transport
+      : interimTransport(transport, interim, onInterim);
+  }
+
   function limitOf(url: string): UploadLimit | null {
     return uploadLimits.get(url) ?? serverLimit;
   }
@@ -126,12 +149,9 @@ export function ietfDraftAdapter(
       if (info.location !== null) announced ??= info.location;
       if (announced !== null) remember(announced, info.limit);
     };
-    const via = body !== undefined && interim !== null
-      ? interimTransport(transport, interim, onInterim)
-      : transport;
     let response: TusResponse;
     try {
-      response = await sendTusRequest(via, {
+      response = await sendTusRequest(via(transport, onInterim), {
         method: "POST",
         url: endpoint,
         action: "create upload",
@@ -224,7 +244,7 @@ export function ietfDraftAdapter(
       signal: chunk.signal,
       acceptStatus: [413],
     };
-    const response = await sendTusRequest(transport, request);
+    const response = await sendTusRequest(via(transport), request);
     const state = readUploadState(response.headers);
     remember(chunk.url, state.limit);
     if (response.status === 413) return await shrunk(transport, chunk);
@@ -269,7 +289,7 @@ export function ietfDraftAdapter(
     url: string,
     signal?: AbortSignal,
   ): Promise<UploadState> {
-    const response = await sendTusRequest(transport, {
+    const response = await sendTusRequest(via(transport), {
       method: "HEAD",
       url,
       action: "read upload offset",
@@ -308,7 +328,7 @@ export function ietfDraftAdapter(
     url: string,
     signal?: AbortSignal,
   ): Promise<void> {
-    await sendTusRequest(transport, {
+    await sendTusRequest(via(transport), {
       method: "DELETE",
       url,
       action: "delete upload",
@@ -324,7 +344,7 @@ export function ietfDraftAdapter(
     endpoint: string,
     signal?: AbortSignal,
   ): Promise<ServerInfo> {
-    const { headers } = await sendTusRequest(transport, {
+    const { headers } = await sendTusRequest(via(transport), {
       method: "OPTIONS",
       url: endpoint,
       action: "read server capabilities",
@@ -362,12 +382,12 @@ function interimTransport(
   interim: InterimFetch,
   onInterim: (response: InterimResponse) => void,
 ): Transport {
-  const send = (input: RequestInfo | URL, init?: RequestInit) =>
-    interim(
-      input instanceof Request && init === undefined
-        ? input
-        : new Request(input, init),
-      onInterim,
-    );
+  const send = (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = input instanceof Request && init === undefined
+      ? input
+      : new Request(input, init);
+    if (REUSE_REPLAYS) request.headers.set("Connection", "close");
+    return interim(request, onInterim);
+  };
   return { ...transport, fetch: send as typeof fetch };
 }
