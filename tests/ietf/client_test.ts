@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   IETF_DRAFT_INTEROP_VERSION,
+  MemoryUrlStorage,
   TusClient,
   TusCommunicationError,
 } from "../../mod.ts";
@@ -221,6 +222,25 @@ describe("protocol: ietf-draft, client methods", () => {
     assert.deepEqual(steps(server).slice(-2), ["DELETE 204", "DELETE 404"]);
     assert.deepEqual(server.violations, []);
     assertDraftHeaders(server);
+  });
+
+  test("with storeUrl a second upload of the same file resumes the stored upload", async () => {
+    await using server = await startDraftServer();
+    await using file = await tempFile(30_000);
+    const options = {
+      chunkSize: 10_000,
+      storeUrl: true,
+      urlStorage: new MemoryUrlStorage(),
+    };
+    const client = draftClient(server, options);
+    const first = await client.uploadFile({
+      filePath: file.path,
+      stopAt: 10_000,
+    });
+    const second = await client.uploadFile({ filePath: file.path });
+    assert.equal(second, first);
+    assert.equal(server.uploads().length, 1);
+    assertStored(server, first, file.bytes);
   });
 
   test("parallelUploads is refused before any request: the draft cannot join uploads", () => {
