@@ -386,7 +386,13 @@ function interimTransport(
     const request = input instanceof Request && init === undefined
       ? input
       : new Request(input, init);
-    if (REUSE_REPLAYS) request.headers.set("Connection", "close");
+    if (REUSE_REPLAYS) {
+      try {
+        request.headers.set("Connection", "close");
+      } catch {
+        // Immutable headers (a hook's own Request): sent as they are.
+      }
+    }
     return interim(request, onInterim);
   };
   return { ...transport, fetch: send as typeof fetch };
