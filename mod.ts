@@ -56,6 +56,9 @@ export type {
   ChecksumChoice,
 } from "./src/protocol/checksum.ts";
 export type { ServerInfoCache } from "./src/http/server_info_cache.ts";
+export { IETF_DRAFT_INTEROP_VERSION } from "./src/ietf/headers.ts";
+export type { ProtocolAdapter, ProtocolName } from "./src/http/protocol.ts";
+export type { UploadLimit } from "./src/protocol/upload_limit.ts";
 export { formatLogEvent } from "./src/runtime/debug_log.ts";
 export { partStorageKey, storageKey } from "./src/storage/storage_key.ts";
 export type { UrlStorage } from "./src/storage/url_storage.ts";

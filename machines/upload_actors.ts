@@ -19,6 +19,7 @@ import {
 } from "../src/http/actors.ts";
 import type { UploadState } from "../src/http/read_upload.ts";
 import type { ChunkResult } from "../src/http/send_chunk.ts";
+import { type ProtocolAdapter, tusAdapter } from "../src/http/protocol.ts";
 import type { ServerInfoCache } from "../src/http/server_info_cache.ts";
 import type { ServerInfo } from "../src/http/server_options.ts";
 import {
@@ -60,6 +61,8 @@ export interface ProbeInput {
   readonly checksum: ChecksumChoice;
   /** The POST should carry the first chunk if the server allows. */
   readonly wantsDataWithCreation: boolean;
+  /** The protocol spoken: it decides whether the POST may carry data. */
+  readonly protocol?: ProtocolAdapter;
 }
 
 /** What the server's OPTIONS answer decided. */
@@ -89,7 +92,7 @@ export const probeServer = fromPromise<Negotiated, ProbeInput>(
  */
 export function negotiate(
   info: ServerInfo | null,
-  input: Pick<ProbeInput, "checksum" | "wantsDataWithCreation">,
+  input: Pick<ProbeInput, "checksum" | "wantsDataWithCreation" | "protocol">,
 ): Negotiated {
   let checksum: ChecksumAlgorithm | null;
   try {
@@ -97,8 +100,8 @@ export function negotiate(
   } catch (error) {
     throw new TusCommunicationError((error as Error).message);
   }
-  const withData = input.wantsDataWithCreation &&
-    (info?.extensions.includes("creation-with-upload") ?? false);
+  const protocol = input.protocol ?? tusAdapter;
+  const withData = protocol.dataWithCreation(info, input.wantsDataWithCreation);
   return { checksum, withData };
 }
 

@@ -13,6 +13,7 @@ import type {
   ProbeInput,
   RecallInput,
 } from "./upload_actors.ts";
+import { tusAdapter } from "../src/http/protocol.ts";
 import type { StorageInput } from "./shared_actors.ts";
 import {
   creationChunkLength,
@@ -42,6 +43,7 @@ export function probeInput({ context }: Args): ProbeInput {
     serverInfo: context.serverInfo ?? missing("probing without a server"),
     checksum: context.checksum,
     wantsDataWithCreation: context.uploadDataDuringCreation,
+    protocol: context.protocol ?? tusAdapter,
   };
 }
 
@@ -49,6 +51,7 @@ export function probeInput({ context }: Args): ProbeInput {
 export function creationInput({ context }: Args): CreationInput {
   return {
     transport: context.transport,
+    protocol: context.protocol ?? tusAdapter,
     source: context.source,
     endpoint: context.endpoint ?? missing("creating without an endpoint"),
     metadata: context.metadata,
@@ -78,6 +81,7 @@ export function announceInput({ context }: Args): AnnounceInput {
 export function offsetInput({ context }: Args): OffsetInput {
   return {
     transport: context.transport,
+    protocol: context.protocol ?? tusAdapter,
     url: context.url ?? missing("HEAD without a URL"),
     endpoint: context.endpoint,
     size: context.source.size,
@@ -88,6 +92,7 @@ export function offsetInput({ context }: Args): OffsetInput {
 export function chunkInput({ context }: Args): ChunkInput {
   return {
     transport: context.transport,
+    protocol: context.protocol ?? tusAdapter,
     source: context.source,
     url: context.url ?? missing("PATCH without a URL"),
     offset: context.offset,

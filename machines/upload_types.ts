@@ -5,6 +5,7 @@
  */
 import type { TusCommunicationError } from "../src/errors.ts";
 import type { Fingerprinter } from "../src/fingerprint.ts";
+import type { ProtocolAdapter } from "../src/http/protocol.ts";
 import type { ServerInfoCache } from "../src/http/server_info_cache.ts";
 import type { Transport } from "../src/http/transport.ts";
 import type { ChunkPrefetcher } from "../src/input/chunk_prefetch.ts";
@@ -57,6 +58,8 @@ export interface RecallPlan {
 export interface UploadMachineInput {
   /** How requests are sent. */
   readonly transport: Transport;
+  /** The protocol spoken: tus 1.0.0 (the default) or the IETF draft. */
+  readonly protocol?: ProtocolAdapter;
   /** Where the bytes come from. */
   readonly source: ChunkSource;
   /** Creation endpoint: where a new upload is created and OPTIONS asked. */

@@ -5,13 +5,11 @@
  * @module
  */
 import type { UrlListener } from "../machines/upload_types.ts";
-import { deleteUpload } from "./http/delete_upload.ts";
-import { readUpload } from "./http/read_upload.ts";
 import {
   type ServerInfoCache,
   serverInfoCache,
 } from "./http/server_info_cache.ts";
-import { readServerInfo, type ServerInfo } from "./http/server_options.ts";
+import type { ServerInfo } from "./http/server_options.ts";
 import type { UploadInput } from "./input/upload_input.ts";
 import type { TusClientOptions } from "./options.ts";
 import { assertValidMetadata, encodeMetadata } from "./protocol/metadata.ts";
@@ -133,7 +131,11 @@ export class TusClient {
     }
     this.url = url;
     this.#settings = resolveSettings(options);
-    this.#serverInfo = serverInfoCache(this.#settings.transport, url);
+    this.#serverInfo = serverInfoCache(
+      this.#settings.transport,
+      url,
+      this.#settings.protocol,
+    );
   }
 
   /**
@@ -215,10 +217,10 @@ export class TusClient {
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
     checkUploadUrl(uploadUrl);
-    const { transport } = this.#settings;
+    const { transport, protocol } = this.#settings;
     await retriedRequest(
       this.#settings,
-      () => deleteUpload(transport, uploadUrl, options.signal),
+      () => protocol.deleteUpload(transport, uploadUrl, options.signal),
       options.signal,
     );
   }
@@ -233,7 +235,7 @@ export class TusClient {
     options: { signal?: AbortSignal } = {},
   ): Promise<UploadInfo> {
     checkUploadUrl(uploadUrl);
-    const state = await readUpload(
+    const state = await this.#settings.protocol.readUpload(
       this.#settings.transport,
       uploadUrl,
       options.signal,
@@ -241,7 +243,8 @@ export class TusClient {
     return {
       offset: state.offset,
       length: state.length,
-      complete: state.length !== null && state.offset === state.length,
+      complete: state.complete ??
+        (state.length !== null && state.offset === state.length),
       metadata: state.metadata,
       expiresAt: state.expiresAt,
     };
@@ -254,7 +257,7 @@ export class TusClient {
    * @throws {TusCommunicationError} when the server cannot be asked.
    */
   getServerInfo(options: { signal?: AbortSignal } = {}): Promise<ServerInfo> {
-    const answer = readServerInfo(
+    const answer = this.#settings.protocol.readServerInfo(
       this.#settings.transport,
       this.url,
       options.signal,

@@ -83,6 +83,13 @@ export interface TusClientOptions {
   requestId?: boolean;
   /** Sends PATCH as POST with `X-HTTP-Method-Override: PATCH`. @default false */
   overridePatchMethod?: boolean;
+  /**
+   * The protocol spoken: tus 1.0.0, or the IETF "Resumable Uploads for
+   * HTTP" draft (interop version `IETF_DRAFT_INTEROP_VERSION`, 9),
+   * which has no metadata, checksums or concatenation (`parallelUploads`
+   * must stay 1). @default "tus-v1"
+   */
+  protocol?: "tus-v1" | "ietf-draft";
 }
 
 /** Defaults of every {@linkcode TusClientOptions} field that has one. */
@@ -100,6 +107,7 @@ export const DEFAULTS: Readonly<{
   requestId: boolean;
   overridePatchMethod: boolean;
   removeFingerprintOnSuccess: boolean;
+  protocol: "tus-v1";
 }> = Object.freeze({
   chunkSize: 1_048_576,
   checksum: true,
@@ -114,4 +122,5 @@ export const DEFAULTS: Readonly<{
   requestId: false,
   overridePatchMethod: false,
   removeFingerprintOnSuccess: false,
+  protocol: "tus-v1",
 });

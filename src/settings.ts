@@ -7,7 +7,10 @@
  */
 import { Fingerprint, type Fingerprinter } from "./fingerprint.ts";
 import type { Transport, TusLogger } from "./http/transport.ts";
+import { type ProtocolAdapter, tusAdapter } from "./http/protocol.ts";
+import { ietfDraftAdapter } from "./ietf/adapter.ts";
 import { debugLogger } from "./runtime/debug_log.ts";
+import { interimFetch } from "./runtime/interim_fetch.ts";
 import { insecureFetch } from "./runtime/tls.ts";
 import {
   type ChecksumChoice,
@@ -43,6 +46,8 @@ export interface Settings {
   readonly fingerprinter: Fingerprinter;
   readonly removeFingerprintOnSuccess: boolean;
   readonly inspect: InspectObserver | null;
+  /** The protocol every request of this client speaks. */
+  readonly protocol: ProtocolAdapter;
 }
 
 /**
@@ -63,6 +68,17 @@ export function resolveSettings(
   const metadataEncoding = options.metadataEncoding ??
     DEFAULTS.metadataEncoding;
   assertMetadataEncoding(metadataEncoding);
+  const parallelUploads = checkCount(
+    "parallelUploads",
+    options.parallelUploads ?? DEFAULTS.parallelUploads,
+    1,
+  );
+  const protocol = resolveProtocol(options);
+  if (!protocol.concatenation && parallelUploads > 1) {
+    throw new TypeError(
+      `Cannot use parallelUploads ${parallelUploads} with protocol ${protocol.name}: it cannot join partial uploads (use parallelUploads: 1)`,
+    );
+  }
   return {
     transport: resolveTransport(options, headers),
     headers,
@@ -81,11 +97,7 @@ export function resolveSettings(
     shouldRetry: checkFunction("onShouldRetry", options.onShouldRetry) ?? null,
     onRetry: checkFunction("onRetry", options.onRetry) ?? null,
     metadataEncoding,
-    parallelUploads: checkCount(
-      "parallelUploads",
-      options.parallelUploads ?? DEFAULTS.parallelUploads,
-      1,
-    ),
+    parallelUploads,
     uploadDataDuringCreation: checkBoolean(
       "uploadDataDuringCreation",
       options.uploadDataDuringCreation ?? DEFAULTS.uploadDataDuringCreation,
@@ -98,7 +110,26 @@ export function resolveSettings(
         DEFAULTS.removeFingerprintOnSuccess,
     ),
     inspect: options.inspect ?? null,
+    protocol,
   };
+}
+
+/**
+ * The protocol adapter: the draft's sees 104s through `node:http` unless
+ * the user gave their own `fetch` or accepts any certificate (then its
+ * creations are careful, without data).
+ */
+function resolveProtocol(options: TusClientOptions): ProtocolAdapter {
+  const name = options.protocol ?? DEFAULTS.protocol;
+  if (name === "tus-v1") return tusAdapter;
+  if (name !== "ietf-draft") {
+    throw new TypeError(
+      'Cannot use protocol: it must be "tus-v1" or "ietf-draft"',
+    );
+  }
+  const ownFetch = options.fetch !== undefined ||
+    options.verifyTlsCert === false;
+  return ietfDraftAdapter({ interim: ownFetch ? null : interimFetch() });
 }
 
 function resolveTransport(

@@ -69,8 +69,10 @@ export function machineInputOf(
   recall: RecallPlan | null = recallPlanOf(job),
 ): UploadMachineInput {
   const { settings } = job;
+  const { protocol } = settings;
   return {
     transport: settings.transport,
+    protocol,
     source,
     endpoint: job.endpoint,
     url: job.url,
@@ -81,7 +83,9 @@ export function machineInputOf(
     retryDelay: settings.retryDelay,
     shouldRetry: settings.shouldRetry,
     onRetry: settings.onRetry,
-    uploadDataDuringCreation: settings.uploadDataDuringCreation,
+    // The draft's creation carries data wherever 104s can be seen.
+    uploadDataDuringCreation: settings.uploadDataDuringCreation ||
+      protocol.dataWithCreation(null, true),
     creationHeaders: job.creationHeaders,
     recall,
     serverInfo: job.serverInfo,

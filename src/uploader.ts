@@ -367,6 +367,7 @@ function jobOf(options: UploaderOptions): UploadJob {
     serverInfo: serverInfoCache(
       settings.transport,
       endpoint ?? options.url ?? "",
+      settings.protocol,
     ),
     onUploadUrlAvailable: options.onUploadUrlAvailable ?? null,
     signal: options.signal,

@@ -10,14 +10,17 @@ import type { ChunkSource } from "../input/chunk_source.ts";
 import type { ChunkPrefetcher } from "../input/chunk_prefetch.ts";
 import type { ChecksumAlgorithm } from "../protocol/checksum.ts";
 import { assertNoDowngrade } from "./upload_url.ts";
-import { type CreatedUpload, createUpload } from "./create_upload.ts";
-import { readUpload, type UploadState } from "./read_upload.ts";
-import { type ChunkResult, sendChunk } from "./send_chunk.ts";
+import type { CreatedUpload } from "./create_upload.ts";
+import type { ProtocolAdapter } from "./protocol.ts";
+import type { UploadState } from "./read_upload.ts";
+import type { ChunkResult } from "./send_chunk.ts";
 import { type Transport, withoutQuery } from "./transport.ts";
 
 /** Input of the `createUpload` actor. */
 export interface CreationInput {
   readonly transport: Transport;
+  /** The protocol spoken. */
+  readonly protocol: ProtocolAdapter;
   readonly source: ChunkSource;
   readonly endpoint: string;
   readonly metadata: string | null;
@@ -39,17 +42,20 @@ export async function runCreation(
   input: CreationInput,
   signal: AbortSignal,
 ): Promise<CreationResult> {
-  const body = input.firstChunk > 0
-    ? await input.source.read(0, input.firstChunk)
-    : undefined;
+  const { protocol, source } = input;
+  const first = input.firstChunk > 0
+    ? protocol.appendLength(input.endpoint, input.firstChunk, 0, source.size)
+    : 0;
+  const body = first > 0 ? await source.read(0, first) : undefined;
   // Reading the first chunk may reach a stream's end: declare the length.
-  const length = input.source.size;
-  const created = await createUpload(input.transport, {
+  const length = source.size;
+  const created = await protocol.createUpload(input.transport, {
     endpoint: input.endpoint,
     length,
     metadata: input.metadata,
     headers: input.headers,
     body,
+    complete: length !== null && (body?.length ?? 0) === length,
     signal,
   });
   return { ...created, length, sent: body?.length ?? 0 };
@@ -58,6 +64,8 @@ export async function runCreation(
 /** Input of the `readOffset` actor. */
 export interface OffsetInput {
   readonly transport: Transport;
+  /** The protocol spoken. */
+  readonly protocol: ProtocolAdapter;
   readonly url: string;
   /** The endpoint: an upload URL may not downgrade it to `http:`. */
   readonly endpoint: string | null;
@@ -77,7 +85,11 @@ export async function runOffsetRead(
   signal: AbortSignal,
 ): Promise<UploadState> {
   assertNoDowngrade(input.url, input.endpoint);
-  const state = await readUpload(input.transport, input.url, signal);
+  const state = await input.protocol.readUpload(
+    input.transport,
+    input.url,
+    signal,
+  );
   const where = `HEAD ${withoutQuery(input.url)}`;
   if (input.size === null) return state;
   if (state.length !== null && state.length !== input.size) {
@@ -90,12 +102,37 @@ export async function runOffsetRead(
       `Cannot resume upload: the server's Upload-Offset ${state.offset} is past the source size ${input.size} (${where})`,
     );
   }
-  return state;
+  return await completed(input, state, signal);
+}
+
+/**
+ * A server that holds every byte but does not count the upload as complete
+ * (the last append was cut after its bytes were stored) is told, with an
+ * empty completing append, so that "every byte there" means complete.
+ */
+async function completed(
+  input: OffsetInput,
+  state: UploadState,
+  signal: AbortSignal,
+): Promise<UploadState> {
+  if (state.complete !== false || state.offset !== state.length) return state;
+  await input.protocol.sendChunk(input.transport, {
+    url: input.url,
+    offset: state.offset,
+    bytes: new Uint8Array(0),
+    length: 0,
+    checksum: null,
+    complete: true,
+    signal,
+  });
+  return { ...state, complete: true };
 }
 
 /** Input of the `sendChunk` actor. */
 export interface ChunkInput {
   readonly transport: Transport;
+  /** The protocol spoken. */
+  readonly protocol: ProtocolAdapter;
   readonly source: ChunkSource;
   readonly url: string;
   readonly offset: number;
@@ -116,7 +153,22 @@ export async function runChunk(
   input: ChunkInput,
   signal: AbortSignal,
 ): Promise<ChunkResult> {
-  const { source, offset, length } = input;
+  const { source, offset, protocol } = input;
+  // The server's limits may shrink or grow the machine's chunk.
+  const length = protocol.appendLength(
+    input.url,
+    input.length,
+    offset,
+    source.size,
+  );
+  const nextLength = length === input.length || input.nextLength === 0
+    ? input.nextLength
+    : protocol.appendLength(
+      input.url,
+      input.length,
+      offset + length,
+      source.size,
+    );
   // A streamed body is never held in memory, so no digest can precede it.
   const stream = input.streaming
     ? source.stream?.(offset, offset + length)
@@ -126,18 +178,19 @@ export async function runChunk(
     : await input.prefetcher.take(
       offset,
       length,
-      input.nextLength,
+      nextLength,
       input.checksum,
     );
   const sent = stream ? length : (prepared.bytes as Uint8Array).length;
   const known = source.size;
-  return await sendChunk(input.transport, {
+  return await protocol.sendChunk(input.transport, {
     url: input.url,
     offset,
     bytes: prepared.bytes,
     length: sent,
     checksum: prepared.checksum,
     declareLength: input.lengthDeferred && known !== null ? known : undefined,
+    complete: known !== null && offset + sent === known,
     signal,
   });
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { TUS_VERSION } from "../protocol/headers.ts";
 import { TusCommunicationError } from "../errors.ts";
 import { sendTusRequest, type Transport, withoutQuery } from "./transport.ts";
 import { resolveLocation } from "./upload_url.ts";
@@ -30,6 +31,7 @@ export async function createFinalUpload(
   request: FinalUploadRequest,
 ): Promise<string> {
   const headers: Record<string, string> = {
+    "Tus-Resumable": TUS_VERSION,
     "Upload-Concat": `final;${
       request.partUrls.map(sameOriginPath(request.endpoint)).join(" ")
     }`,

@@ -8,7 +8,7 @@ import {
   TusCommunicationError,
   TusUploadFailed,
 } from "../errors.ts";
-import { OFFSET_OCTET_STREAM } from "../protocol/headers.ts";
+import { OFFSET_OCTET_STREAM, TUS_VERSION } from "../protocol/headers.ts";
 import { parseStrictInteger } from "../protocol/strict_integer.ts";
 import { sendTusRequest, type Transport, withoutQuery } from "./transport.ts";
 import { resolveLocation } from "./upload_url.ts";
@@ -24,6 +24,8 @@ export interface CreateUploadRequest {
   readonly headers?: Record<string, string>;
   /** A first chunk to send with the POST (creation-with-upload). */
   readonly body?: Uint8Array;
+  /** The body is the whole content (the draft's `Upload-Complete: ?1`). */
+  readonly complete?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -45,7 +47,10 @@ export async function createUpload(
   transport: Transport,
   request: CreateUploadRequest,
 ): Promise<CreatedUpload> {
-  const headers: Record<string, string> = { ...request.headers };
+  const headers: Record<string, string> = {
+    "Tus-Resumable": TUS_VERSION,
+    ...request.headers,
+  };
   if (request.length === null) headers["Upload-Defer-Length"] = "1";
   else headers["Upload-Length"] = String(request.length);
   if (request.metadata !== null) headers["Upload-Metadata"] = request.metadata;

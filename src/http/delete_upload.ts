@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { TUS_VERSION } from "../protocol/headers.ts";
 import { sendTusRequest, type Transport } from "./transport.ts";
 
 /**
@@ -19,6 +20,7 @@ export async function deleteUpload(
     method: "DELETE",
     url,
     action: "delete upload",
+    headers: { "Tus-Resumable": TUS_VERSION },
     signal,
     acceptStatus: [404, 410],
   });

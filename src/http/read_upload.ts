@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { TUS_VERSION } from "../protocol/headers.ts";
 import { TusCommunicationError } from "../errors.ts";
 import { decodeMetadata } from "../protocol/metadata.ts";
 import { parseHttpDate } from "../protocol/http_date.ts";
@@ -16,6 +17,12 @@ export interface UploadState {
   readonly length: number | null;
   readonly metadata: Record<string, string>;
   readonly expiresAt: Date | null;
+  /**
+   * The server counts the upload as complete (the draft's
+   * `Upload-Complete`); absent or `null` where the protocol does not say:
+   * complete then means `offset === length`.
+   */
+  readonly complete?: boolean | null;
 }
 
 /**
@@ -34,7 +41,7 @@ export async function readUpload(
     url,
     action: "read upload offset",
     signal,
-    headers: { "Cache-Control": "no-store" },
+    headers: { "Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store" },
   });
   const headers = response.headers;
   const offset = parseStrictInteger(headers.get("Upload-Offset"));

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { OFFSET_OCTET_STREAM } from "../protocol/headers.ts";
+import { OFFSET_OCTET_STREAM, TUS_VERSION } from "../protocol/headers.ts";
 import { parseStrictInteger } from "../protocol/strict_integer.ts";
 import { sendTusRequest, type Transport } from "./transport.ts";
 
@@ -19,6 +19,8 @@ export interface ChunkRequest {
   readonly checksum: string | null;
   /** Sent as `Upload-Length` when a deferred length becomes known. */
   readonly declareLength?: number;
+  /** These bytes end the upload (the draft's `Upload-Complete: ?1`). */
+  readonly complete?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -43,6 +45,7 @@ export async function sendChunk(
   chunk: ChunkRequest,
 ): Promise<ChunkResult> {
   const headers: Record<string, string> = {
+    "Tus-Resumable": TUS_VERSION,
     "Content-Type": OFFSET_OCTET_STREAM,
     "Upload-Offset": String(chunk.offset),
   };

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { readServerInfo, type ServerInfo } from "./server_options.ts";
+import { type ProtocolAdapter, tusAdapter } from "./protocol.ts";
+import type { ServerInfo } from "./server_options.ts";
 import type { Transport } from "./transport.ts";
 
 /** Hands out the cached OPTIONS answer (`null` when OPTIONS failed). */
@@ -20,18 +21,20 @@ export interface ServerInfoCache {
 }
 
 /**
- * A cache over OPTIONS on `endpoint`. A failed OPTIONS reads as `null` for
- * the uploads waiting on it and is not kept: a later upload asks again, so
- * one lost answer does not decide for the client's whole life.
+ * A cache over OPTIONS on `endpoint`, asked in `protocol`. A failed
+ * OPTIONS reads as `null` for the uploads waiting on it and is not kept: a
+ * later upload asks again, so one lost answer does not decide for the
+ * client's whole life.
  */
 export function serverInfoCache(
   transport: Transport,
   endpoint: string,
+  protocol: ProtocolAdapter = tusAdapter,
 ): ServerInfoCache {
   let answer: Promise<ServerInfo | null> | null = null;
   return {
     get(signal) {
-      answer ??= readServerInfo(transport, endpoint).catch(() => {
+      answer ??= protocol.readServerInfo(transport, endpoint).catch(() => {
         answer = null;
         return null;
       });

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { UploadLimit } from "../protocol/upload_limit.ts";
 import { parseStrictInteger } from "../protocol/strict_integer.ts";
 import { sendTusRequest, type Transport } from "./transport.ts";
 
@@ -18,6 +19,8 @@ export interface ServerInfo {
   readonly maxSize: number | null;
   /** `Tus-Checksum-Algorithm`. */
   readonly checksumAlgorithms: string[];
+  /** The draft's `Upload-Limit`; absent for tus, `null` when not announced. */
+  readonly limits?: UploadLimit | null;
 }
 
 /**

@@ -6,6 +6,10 @@
  */
 import { TusCommunicationError } from "../errors.ts";
 import { TUS_VERSION } from "../protocol/headers.ts";
+import {
+  problemMessage,
+  readProblemDetails,
+} from "../protocol/problem_details.ts";
 import { parseRetryAfter } from "../protocol/retry_after.ts";
 import { describeTlsFailure } from "../runtime/tls.ts";
 import { networkCause } from "../runtime/network_cause.ts";
@@ -168,7 +172,7 @@ export async function sendTusRequest(
       throw networkError(request, timeout, transport, describe, error);
     });
     throw new TusCommunicationError(
-      describe(statusDescription(response)),
+      describe(statusDescription(request, response, content)),
       {
         statusCode: response.status,
         responseContent: content,
@@ -187,7 +191,6 @@ async function prepareRequest(
   requestId: string | null,
 ): Promise<Request> {
   const headers = new Headers(transport.headers());
-  if (request.method !== "OPTIONS") headers.set("Tus-Resumable", TUS_VERSION);
   for (const [name, value] of Object.entries(request.headers ?? {})) {
     headers.set(name, value);
   }
@@ -287,8 +290,18 @@ function abortError(
   });
 }
 
-function statusDescription(response: Response): string {
-  if (response.status === 412) {
+function statusDescription(
+  request: TusRequest,
+  response: Response,
+  content: Uint8Array | null,
+): string {
+  const problem = content === null
+    ? null
+    : readProblemDetails(response.headers.get("Content-Type"), content);
+  if (problem !== null) {
+    return `server answered ${response.status}: ${problemMessage(problem)}`;
+  }
+  if (response.status === 412 && request.headers?.["Tus-Resumable"]) {
     const serverVersions = response.headers.get("Tus-Version") ?? "unknown";
     return `server answered 412: it does not speak Tus-Resumable ${TUS_VERSION} (server Tus-Version: ${serverVersions})`;
   }
