@@ -33,20 +33,63 @@ import type {
 import { uploadMachineDefinition } from "../machines/upload.ts";
 import { parallelMachineDefinition } from "../machines/parallel.ts";
 
-/** The line that opens the generated block in README.md. */
+/**
+ * The line that opens the generated block in README.md.
+ *
+ * @example
+ * ```ts
+ * import { BLOCK_BEGIN, BLOCK_END } from "./diagrams.ts";
+ *
+ * console.log(`${BLOCK_BEGIN}\n…\n${BLOCK_END}`);
+ * ```
+ */
 export const BLOCK_BEGIN = "<!-- machines:begin -->";
-/** The line that closes the generated block in README.md. */
+/**
+ * The line that closes the generated block in README.md.
+ *
+ * @example
+ * ```ts
+ * import { BLOCK_END } from "./diagrams.ts";
+ *
+ * console.log(BLOCK_END); // "<!-- machines:end -->"
+ * ```
+ */
 export const BLOCK_END = "<!-- machines:end -->";
-/** The command that regenerates both files, for messages. */
+/**
+ * The command that regenerates both files, for messages.
+ *
+ * @example
+ * ```ts
+ * import { REGENERATE } from "./diagrams.ts";
+ *
+ * console.log(`The diagrams are stale: run ${REGENERATE}`);
+ * ```
+ */
 export const REGENERATE =
   "node_modules/.bin/deno run -A scripts/diagrams.ts --write";
 
-/** One machine to draw: its heading, its source file, its definition. */
+/**
+ * One machine to draw: its heading, its source file, its definition.
+ *
+ * @example
+ * ```ts
+ * import type { DrawnMachine } from "./diagrams.ts";
+ * import { uploadMachine } from "../mod.ts";
+ *
+ * const drawn: DrawnMachine = {
+ *   name: "uploadMachine",
+ *   source: "machines/upload.ts",
+ *   machine: uploadMachine,
+ * };
+ * console.log(drawn.name);
+ * ```
+ */
 export interface DrawnMachine {
   /** The exported name, used as the heading. */
   name: string;
   /** The file that defines it, relative to the repository. */
   source: string;
+  /** The definition, walked from its `root` state node. */
   machine: AnyStateMachine;
 }
 
@@ -82,6 +125,16 @@ interface Edge {
 /**
  * The Mermaid id of a state node: its path joined by `_`, since Mermaid ids
  * may hold neither dots nor spaces (`conflict.head` → `conflict_head`).
+ *
+ * @example
+ * ```ts
+ * import type { AnyStateNode } from "xstate";
+ * import { uploadMachine } from "../mod.ts";
+ * import { stateId } from "./diagrams.ts";
+ *
+ * const conflict = uploadMachine.root.states.conflict as AnyStateNode;
+ * console.log(stateId(conflict.states.head as AnyStateNode)); // "conflict_head"
+ * ```
  */
 export function stateId(node: AnyStateNode): string {
   return node.path.join("_");
@@ -91,7 +144,19 @@ function childrenOf(node: AnyStateNode): AnyStateNode[] {
   return Object.values(node.states) as AnyStateNode[];
 }
 
-/** Every state node below `node`, depth first in document order. */
+/**
+ * Every state node below `node`, depth first in document order.
+ *
+ * @example
+ * ```ts
+ * import type { AnyStateNode } from "xstate";
+ * import { uploadMachine } from "../mod.ts";
+ * import { descendantsOf } from "./diagrams.ts";
+ *
+ * const states = descendantsOf(uploadMachine.root as AnyStateNode);
+ * console.log(states.some((node) => node.key === "seek")); // true
+ * ```
+ */
 export function descendantsOf(node: AnyStateNode): AnyStateNode[] {
   return childrenOf(node).flatMap((child) => [child, ...descendantsOf(child)]);
 }
