@@ -6,9 +6,17 @@
  *
  * @module
  */
-import { getStateNodes, toDirectedGraph } from "@xstate/graph";
+import {
+  getShortestPaths,
+  getStateNodes,
+  toDirectedGraph,
+} from "@xstate/graph";
 import type { DirectedGraphNode } from "@xstate/graph";
-import type { AnyStateMachine, InspectionEvent } from "xstate";
+import {
+  type AnyStateMachine,
+  fromTransition,
+  type InspectionEvent,
+} from "xstate";
 
 /** The parts of a transition definition a key is made of. */
 interface TransitionLike {
@@ -29,6 +37,10 @@ export interface Edge {
 /** Every state node id and transition of a machine definition. */
 export interface Chart {
   readonly machineId: string;
+  /** The atomic state a run starts in. */
+  readonly initial: string;
+  /** Each state node's atomic state once entered (through `initial`). */
+  readonly entered: Readonly<Record<string, string>>;
   readonly states: readonly string[];
   readonly edges: readonly Edge[];
 }
@@ -80,11 +92,76 @@ export function chartOf(machine: AnyStateMachine): Chart {
     const always = (node as { always?: TransitionLike[] }).always ?? [];
     always.forEach(add);
   }
+  const entered: Record<string, string> = {};
+  for (const node of nodes) entered[node.id] = atomicOf(node as NodeLike);
   return {
     machineId: machine.id,
+    initial: atomicOf(machine.root as NodeLike),
+    entered,
     states: nodes.map((node) => node.id),
     edges: [...edges.values()],
   };
+}
+
+interface NodeLike {
+  readonly id: string;
+  readonly initial?: { readonly target: readonly NodeLike[] };
+}
+
+function atomicOf(node: NodeLike): string {
+  const child = node.initial?.target[0];
+  return child ? atomicOf(child) : node.id;
+}
+
+/**
+ * The chart as plain actor logic (state: an atomic state id; events: edge
+ * keys; guards ignored), so that `@xstate/graph` can walk it.
+ */
+function chartLogic(chart: Chart) {
+  const edges = new Map(chart.edges.map((e) => [e.key, e]));
+  const within = (state: string, node: string) =>
+    state === node || state.startsWith(`${node}.`);
+  const logic = fromTransition(
+    (state: string, event: { type: string }) => {
+      const edge = edges.get(event.type);
+      if (!edge || !within(state, edge.source)) return state;
+      return edge.target === edge.source
+        ? state
+        : chart.entered[edge.target] ?? edge.target;
+    },
+    chart.initial,
+  );
+  const events = (snapshot: { context: string }) =>
+    chart.edges
+      .filter((e) => within(snapshot.context, e.source))
+      .map((e) => ({ type: e.key }));
+  return { logic, events };
+}
+
+/**
+ * The shortest way through the chart (guards ignored) to every atomic
+ * state, from `@xstate/graph`'s `getShortestPaths`: state id → the edges.
+ */
+export function shortestChartPaths(chart: Chart): Map<string, string[]> {
+  const { logic, events } = chartLogic(chart);
+  const paths = getShortestPaths(logic, { events });
+  return new Map(
+    paths.map((path) => [
+      path.state.context,
+      path.steps.slice(1).map((step) => step.event.type),
+    ]),
+  );
+}
+
+/** For each missing transition, the shortest way to where it starts. */
+export function pathsToSources(chart: Chart, keys: string[]): string[] {
+  if (keys.length === 0) return [];
+  const paths = shortestChartPaths(chart);
+  return keys.map((key) => {
+    const source = chart.edges.find((e) => e.key === key)?.source ?? "";
+    const way = paths.get(chart.entered[source] ?? source) ?? [];
+    return `${key}\n    reach ${source} by: ${way.join(" ; ") || "(start)"}`;
+  });
 }
 
 /** The ids of the state nodes a state value is in (`a.b` is in `a` too). */

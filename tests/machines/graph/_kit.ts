@@ -29,11 +29,17 @@ export interface RunContext {
 /** A storage call that can be made to fail. */
 export type StorageCall = "getUrl" | "setUrl" | "removeUrl";
 
-/** Keeps URLs in memory, except that `failing` calls reject; logs every key. */
+/**
+ * Keeps URLs in memory, except that `failing` calls (on keys that `keys`
+ * accepts) reject; logs every key. Both can be changed between runs.
+ */
 export class FailingUrlStorage implements UrlStorage {
   readonly inner = new MemoryUrlStorage();
   readonly keys: string[] = [];
-  constructor(readonly failing: StorageCall | null = null) {}
+  constructor(
+    public failing: StorageCall | null = null,
+    public failsOn: (key: string) => boolean = () => true,
+  ) {}
 
   getUrl(key: string): Promise<string | null> {
     return this.#call("getUrl", key, () => this.inner.getUrl(key));
@@ -49,7 +55,7 @@ export class FailingUrlStorage implements UrlStorage {
 
   async #call<T>(call: StorageCall, key: string, go: () => Promise<T>) {
     this.keys.push(key);
-    if (call === this.failing) {
+    if (call === this.failing && this.failsOn(key)) {
       throw new Error(`Cannot ${call}: the storage is broken`);
     }
     return await go();

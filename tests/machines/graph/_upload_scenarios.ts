@@ -51,6 +51,13 @@ async function partialUpload(server: TusServer): Promise<string> {
   return await client.uploadFile({ fileStream: bytes, stopAt: CHUNK });
 }
 
+/** The URL of the one upload the server holds. */
+function onlyUpload(server: TusServer): string {
+  const uploads = server.uploads();
+  assert.equal(uploads.length, 1, "one upload on the server");
+  return uploads[0]!.url;
+}
+
 /** Uploads `bytes` with `client` and checks the server holds all of them. */
 async function uploadAll(
   server: TusServer,
@@ -198,6 +205,7 @@ export const UPLOAD_SCENARIOS: Scenario[] = [
       await using _ = uploader;
       const error = await rejection(uploader.upload(), TusUploadFailed);
       assert.equal(error.statusCode, 409);
+      assert.equal(error.uploadUrl, uploader.url, "the error names the URL");
       assert.equal(uploader.state, "failed");
       const url = await uploader.upload();
       assertStored(server, url, bytes);
@@ -213,6 +221,7 @@ export const UPLOAD_SCENARIOS: Scenario[] = [
       });
       const error = await rejection(uploader.uploadChunk(), TusUploadFailed);
       assert.equal(error.statusCode, 400);
+      assert.equal(error.uploadUrl, uploader.url, "the error names the URL");
       assert.equal(await uploader.uploadChunk(), true);
       assert.equal(uploader.offset, CHUNK);
       await uploader.close();
@@ -240,6 +249,7 @@ export const UPLOAD_SCENARIOS: Scenario[] = [
         TusUploadFailed,
       );
       assert.equal(error.statusCode, 400, "the refusal stands");
+      assert.equal(error.uploadUrl, onlyUpload(server));
     },
   },
   {
@@ -257,10 +267,13 @@ export const UPLOAD_SCENARIOS: Scenario[] = [
     run: async ({ server, recorder }) => {
       const urlStorage = new FailingUrlStorage(call);
       const client = clientOf(server, recorder, { storeUrl: true, urlStorage });
-      await rejection(
+      const error = await rejection(
         client.uploadFile({ fileStream: bytes }),
         TusCommunicationError,
       );
+      // Recalling fails before any upload exists; remembering just after.
+      const url = call === "getUrl" ? null : onlyUpload(server);
+      assert.equal(error.uploadUrl, url);
     },
   })),
   {
@@ -272,10 +285,11 @@ export const UPLOAD_SCENARIOS: Scenario[] = [
       const old = await first.uploadFile({ fileStream: bytes, stopAt: CHUNK });
       server.faults.forget(old, 410);
       const again = clientOf(server, recorder, { storeUrl: true, urlStorage });
-      await rejection(
+      const error = await rejection(
         again.uploadFile({ fileStream: bytes }),
         TusCommunicationError,
       );
+      assert.equal(error.uploadUrl, old, "the URL it could not forget");
     },
   },
   {
@@ -289,9 +303,9 @@ export const UPLOAD_SCENARIOS: Scenario[] = [
         }),
         TusCommunicationError,
       );
-      const url = server.uploads()[0]?.url ?? "";
-      assert.equal(server.bytesOf(url)?.length ?? 0, 0, "no PATCH before it");
-      assert.ok(error);
+      const url = onlyUpload(server);
+      assert.equal(server.bytesOf(url)?.length, 0, "no PATCH before it");
+      assert.equal(error.uploadUrl, url);
     },
   },
   {
@@ -318,6 +332,7 @@ export const UPLOAD_SCENARIOS: Scenario[] = [
         TusCommunicationError,
       );
       assert.equal(error.statusCode, 500);
+      assert.equal(error.uploadUrl, null);
       const posts = server.requests.filter((r) => r.method === "POST");
       assert.equal(posts.length, 1, "a POST that arrived is never re-sent");
     },
@@ -355,7 +370,8 @@ export const UPLOAD_SCENARIOS: Scenario[] = [
       try {
         await reached(recorder, "upload.uploading");
         controller.abort();
-        await rejection(run, TusUploadFailed);
+        const error = await rejection(run, TusUploadFailed);
+        assert.equal(error.uploadUrl, onlyUpload(server));
       } finally {
         stop();
       }
