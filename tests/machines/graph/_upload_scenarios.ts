@@ -9,10 +9,9 @@ import assert from "node:assert/strict";
 import {
   TusClient,
   type TusClientOptions,
-  TusCommunicationError,
   TusUploadFailed,
 } from "../../../mod.ts";
-import { startTusServer, type TusServer } from "../../../src/testing/mod.ts";
+import type { TusServer } from "../../../src/testing/mod.ts";
 import { randomBytes } from "../../_helpers.ts";
 import type { Recorder } from "./_coverage.ts";
 import {
@@ -23,11 +22,13 @@ import {
   type Scenario,
 } from "./_kit.ts";
 
-const CHUNK = 16 * 1024;
+/** Bytes per PATCH. */
+export const CHUNK = 16 * 1024;
 /** Three chunks: 16 KiB, 16 KiB, 8 KiB. */
-const bytes = randomBytes(40 * 1024, 7);
+export const bytes = randomBytes(40 * 1024, 7);
 
-function clientOf(
+/** A client for `server` recorded by `recorder`, with 1 ms retries. */
+export function clientOf(
   server: { url: string },
   recorder: Recorder,
   options: TusClientOptions = {},
@@ -51,8 +52,27 @@ async function partialUpload(server: TusServer): Promise<string> {
   return await client.uploadFile({ fileStream: bytes, stopAt: CHUNK });
 }
 
+/** `content` as a stream of unknown length, in pieces of 5000 bytes. */
+function streamOf(content: Uint8Array): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= content.length) return controller.close();
+      controller.enqueue(content.slice(at, at + 5000));
+      at += 5000;
+    },
+  });
+}
+
+/** How many PATCH requests declared `Upload-Length`. */
+function lengthDeclarations(server: TusServer): number {
+  return server.requests.filter((r) =>
+    r.method === "PATCH" && r.headers["upload-length"] !== undefined
+  ).length;
+}
+
 /** The URL of the one upload the server holds. */
-function onlyUpload(server: TusServer): string {
+export function onlyUpload(server: TusServer): string {
   const uploads = server.uploads();
   assert.equal(uploads.length, 1, "one upload on the server");
   return uploads[0]!.url;
@@ -261,99 +281,42 @@ export const UPLOAD_SCENARIOS: Scenario[] = [
       await uploadAll(server, clientOf(server, recorder));
     },
   },
-  ...(["getUrl", "setUrl"] as const).map((call): Scenario => ({
-    name: `the URL storage fails in ${call}`,
-    faults: [`UrlStorage.${call} rejects`],
-    run: async ({ server, recorder }) => {
-      const urlStorage = new FailingUrlStorage(call);
-      const client = clientOf(server, recorder, { storeUrl: true, urlStorage });
-      const error = await rejection(
-        client.uploadFile({ fileStream: bytes }),
-        TusCommunicationError,
-      );
-      // Recalling fails before any upload exists; remembering just after.
-      const url = call === "getUrl" ? null : onlyUpload(server);
-      assert.equal(error.uploadUrl, url);
-    },
-  })),
   {
-    name: "the URL storage fails in removeUrl of a stale URL",
-    faults: ["stored URL", "forget(url, 410)", "UrlStorage.removeUrl rejects"],
+    name: "a stream of unknown length ending at a chunk boundary",
+    faults: ["refuseKnownUploadLength()", "stream input"],
     run: async ({ server, recorder }) => {
-      const urlStorage = new FailingUrlStorage("removeUrl");
-      const first = clientOf(server, recorder, { storeUrl: true, urlStorage });
-      const old = await first.uploadFile({ fileStream: bytes, stopAt: CHUNK });
-      server.faults.forget(old, 410);
-      const again = clientOf(server, recorder, { storeUrl: true, urlStorage });
-      const error = await rejection(
-        again.uploadFile({ fileStream: bytes }),
-        TusCommunicationError,
-      );
-      assert.equal(error.uploadUrl, old, "the URL it could not forget");
-    },
-  },
-  {
-    name: "onUploadUrlAvailable throws",
-    faults: ["onUploadUrlAvailable rejects"],
-    run: async ({ server, recorder }) => {
-      const error = await rejection(
-        clientOf(server, recorder).uploadFile({
-          fileStream: bytes,
-          onUploadUrlAvailable: () => Promise.reject(new Error("no thanks")),
-        }),
-        TusCommunicationError,
-      );
-      const url = onlyUpload(server);
-      assert.equal(server.bytesOf(url)?.length, 0, "no PATCH before it");
-      assert.equal(error.uploadUrl, url);
-    },
-  },
-  {
-    name: "a named checksum the server does not list",
-    faults: ["server lists only sha256"],
-    server: { checksumAlgorithms: ["sha256"] },
-    run: async ({ server, recorder }) => {
-      const client = clientOf(server, recorder, { checksum: "sha512" });
-      await rejection(
-        client.uploadFile({ fileStream: bytes }),
-        TusCommunicationError,
-      );
-      assert.equal(server.uploads().length, 0, "nothing created");
-    },
-  },
-  {
-    name: "a 500 on the POST: not re-sent",
-    faults: ["failNext(500, POST)"],
-    run: async ({ server, recorder }) => {
-      server.faults.failNext({ status: 500, method: "POST" });
-      const client = clientOf(server, recorder);
-      const error = await rejection(
-        client.uploadFile({ fileStream: bytes }),
-        TusCommunicationError,
-      );
-      assert.equal(error.statusCode, 500);
-      assert.equal(error.uploadUrl, null);
-      const posts = server.requests.filter((r) => r.method === "POST");
-      assert.equal(posts.length, 1, "a POST that arrived is never re-sent");
-    },
-  },
-  {
-    name: "the server is down: the POST is refused, retried, given up",
-    faults: ["closed server (ECONNREFUSED)"],
-    run: async ({ recorder }) => {
-      const gone = await startTusServer();
-      await gone.close();
-      const retries: number[] = [];
-      const client = clientOf(gone, recorder, {
-        maxRetries: 1,
-        onRetry: (event) => void retries.push(event.attempt),
+      server.faults.refuseKnownUploadLength();
+      const content = bytes.subarray(0, 2 * CHUNK);
+      const url = await clientOf(server, recorder).uploadFile({
+        fileStream: streamOf(content),
       });
-      const error = await rejection(
-        client.uploadFile({ fileStream: bytes }),
-        TusCommunicationError,
-      );
-      assert.equal(error.statusCode, null);
-      assert.deepEqual(retries, [1]);
+      assertStored(server, url, content);
+      assert.equal(lengthDeclarations(server), 1, "the length declared once");
+    },
+  },
+  {
+    name: "a stream's last PATCH, declaring the length, loses its answer",
+    faults: [
+      "loseNextPatchResponse() on the declaring PATCH",
+      "dropStalePatches()",
+      "refuseKnownUploadLength()",
+      "stream input",
+    ],
+    run: async ({ server, recorder }) => {
+      server.faults.dropStalePatches();
+      server.faults.refuseKnownUploadLength();
+      let armed = false;
+      const client = clientOf(server, recorder, {
+        onBeforeRequest(request) {
+          if (armed || !request.headers.has("upload-length")) return;
+          if (request.method !== "PATCH") return;
+          armed = true;
+          server.faults.loseNextPatchResponse();
+        },
+      });
+      const url = await client.uploadFile({ fileStream: streamOf(bytes) });
+      assert.ok(armed, "the declaring PATCH was sent");
+      assertStored(server, url, bytes);
     },
   },
   {

@@ -9,6 +9,7 @@
 import { uploadMachineDefinition } from "../../../machines/upload.ts";
 import { chartSuite } from "./_chart_suite.ts";
 import { UPLOAD_SCENARIOS } from "./_upload_scenarios.ts";
+import { SETUP_SCENARIOS } from "./_upload_setup_scenarios.ts";
 
 /**
  * Transitions no real run can take, each with the reason. Keys are as
@@ -19,6 +20,6 @@ const UNREACHABLE: Readonly<Record<string, string>> = {};
 chartSuite(
   "upload machine: every state and transition, for real",
   uploadMachineDefinition,
-  UPLOAD_SCENARIOS,
+  [...UPLOAD_SCENARIOS, ...SETUP_SCENARIOS],
   UNREACHABLE,
 );
