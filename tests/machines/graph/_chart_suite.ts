@@ -77,7 +77,7 @@ export function chartSuite(
           stale: [],
           unknown: [],
         },
-        `states or transitions no scenario took; shortest ways there:\n${
+        `states or transitions no scenario took; shortest ways there in the chart (guards ignored):\n${
           pathsToSources(chart, gaps.transitions).join("\n")
         }`,
       );
