@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { TusCommunicationError } from "../../../mod.ts";
-import { startTusServer } from "../../../src/testing/mod.ts";
+import { createTusApp, startTusServer } from "../../../src/testing/mod.ts";
+import { selfSignedCertificate, serveHttps } from "../../runtime/_https.ts";
 import { FailingUrlStorage, rejection, type Scenario } from "./_kit.ts";
 import { bytes, CHUNK, clientOf, onlyUpload } from "./_upload_scenarios.ts";
 
@@ -104,6 +105,34 @@ export const SETUP_SCENARIOS: Scenario[] = [
       );
       assert.equal(error.statusCode, null);
       assert.deepEqual(retries, [1]);
+    },
+  },
+  {
+    name: "an https endpoint whose Location moves to http:",
+    faults: ["HTTPS in front of the test app", "Location rewritten to http:"],
+    run: async ({ recorder }) => {
+      const tus = createTusApp();
+      const pair = await selfSignedCertificate();
+      await using https = await serveHttps(pair, async (request) => {
+        const response = await tus.app.fetch(request);
+        const location = response.headers.get("location");
+        if (!location) return response;
+        const headers = new Headers(response.headers);
+        headers.set("location", location.replace(/^https:/, "http:"));
+        return new Response(response.body, {
+          status: response.status,
+          headers,
+        });
+      });
+      const endpoint = { url: `${https.origin}${tus.basePath}` };
+      const client = clientOf(endpoint, recorder, { verifyTlsCert: false });
+      const error = await rejection(
+        client.uploadFile({ fileStream: bytes }),
+        TusCommunicationError,
+      );
+      assert.match(error.message, /from https: to http:/);
+      const methods = tus.requests.map((r) => r.method);
+      assert.deepEqual(methods, ["POST"], "no byte goes out in clear text");
     },
   },
 ];
