@@ -76,6 +76,11 @@ export function chartOf(machine: AnyStateMachine): Chart {
   const edges = new Map<string, Edge>();
   const add = (t: TransitionLike) => {
     const key = transitionKey(t);
+    if (edges.has(key)) {
+      throw new Error(
+        `Cannot chart ${machine.id}: two transitions read ${key}`,
+      );
+    }
     edges.set(key, {
       key,
       source: t.source.id,
