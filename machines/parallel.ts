@@ -19,6 +19,7 @@ import {
   allPartsDone,
   failedPart,
   initialParallelContext,
+  keysToForget,
   partFailure,
   partId,
   planParts,
@@ -27,6 +28,8 @@ import {
 import {
   concatenate,
   type FinalInput,
+  forgetKeys,
+  type ForgetKeysInput,
   openFinal,
   type OpenFinalInput,
   probeConcatenation,
@@ -91,6 +94,13 @@ function storageInput({ context }: Args): StorageInput {
   };
 }
 
+function forgetKeysInput({ context }: Args): ForgetKeysInput {
+  return {
+    storage: context.recall?.storage ?? missing("storage without a plan"),
+    keys: keysToForget(context),
+  };
+}
+
 function reasonOf({ event }: { event: ParallelEvent }): { reason: unknown } {
   return { reason: event.type === "upload.abort" ? event.reason : undefined };
 }
@@ -111,8 +121,14 @@ export const parallelMachineDefinition = setup({
     concatenate,
     rememberUrl,
     forgetUrl,
+    forgetKeys,
   },
   guards: {
+    removesOnSuccess: ({ context }) => context.recall?.removeOnSuccess === true,
+    forgetsCompleteUpload: ({ context }, params: { output: UploadState }) =>
+      context.recall?.removeOnSuccess === true &&
+      params.output.length !== null &&
+      params.output.offset === params.output.length,
     needsProbe: ({ context }) => !context.probeDone,
     needsRecall: ({ context }) => !context.recallDone,
     hasUrl: ({ context }) => context.url !== null,
@@ -241,6 +257,15 @@ export const parallelMachineDefinition = setup({
         input: openFinalInput,
         onDone: [
           {
+            description:
+              "Complete, and removeFingerprintOnSuccess: forget what is stored",
+            guard: {
+              type: "forgetsCompleteUpload",
+              params: outputOf<UploadState>,
+            },
+            target: "forgettingParts",
+          },
+          {
             guard: { type: "isCompleteUpload", params: outputOf<UploadState> },
             target: "done",
           },
@@ -292,16 +317,33 @@ export const parallelMachineDefinition = setup({
       invoke: {
         src: "concatenate",
         input: finalInput,
+        onDone: {
+          target: "joined",
+          actions: { type: "storeFinalUrl", params: outputOf<string> },
+        },
+        onError: {
+          target: "failed",
+          actions: { type: "storeFailure", params: errorOf },
+        },
+      },
+    },
+    joined: {
+      description:
+        "The final upload exists: with URL storage, the parts' URLs are of no use any more",
+      always: [
+        { guard: "hasUrlStorage", target: "forgettingParts" },
+        { target: "done" },
+      ],
+    },
+    forgettingParts: {
+      description:
+        "Forget every part's URL (and the final one with removeFingerprintOnSuccess)",
+      invoke: {
+        src: "forgetKeys",
+        input: forgetKeysInput,
         onDone: [
-          {
-            guard: "hasUrlStorage",
-            target: "remembering",
-            actions: { type: "storeFinalUrl", params: outputOf<string> },
-          },
-          {
-            target: "done",
-            actions: { type: "storeFinalUrl", params: outputOf<string> },
-          },
+          { guard: "removesOnSuccess", target: "done" },
+          { target: "remembering" },
         ],
         onError: {
           target: "failed",

@@ -10,6 +10,7 @@ import { TusCommunicationError } from "../src/errors.ts";
 import { createFinalUpload } from "../src/http/concatenate.ts";
 import { readUpload, type UploadState } from "../src/http/read_upload.ts";
 import type { Transport } from "../src/http/transport.ts";
+import type { UrlStorage } from "../src/storage/url_storage.ts";
 import {
   negotiate,
   type Negotiated,
@@ -65,4 +66,17 @@ export const openFinal = fromPromise<UploadState, OpenFinalInput>(
 export const concatenate = fromPromise<string, FinalInput>(
   ({ input, signal }) =>
     createFinalUpload(input.transport, { ...input, signal }),
+);
+
+/** Input of the `forgetKeys` actor. */
+export interface ForgetKeysInput {
+  readonly storage: UrlStorage;
+  readonly keys: readonly string[];
+}
+
+/** Removes every key from the URL storage. */
+export const forgetKeys = fromPromise<void, ForgetKeysInput>(
+  async ({ input }) => {
+    for (const key of input.keys) await input.storage.removeUrl(key);
+  },
 );

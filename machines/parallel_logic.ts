@@ -165,3 +165,17 @@ export function parallelStats(context: ParallelContext): StatsData {
     endTime: context.endTime,
   };
 }
+
+/**
+ * The keys to forget once the final upload exists: every part's, and the
+ * final one too with `removeFingerprintOnSuccess`.
+ */
+export function keysToForget(context: ParallelContext): string[] {
+  const key = context.storageKey;
+  if (key === null) return [];
+  const parts = Array.from(
+    { length: context.count },
+    (_, index) => partStorageKey(key, index, context.count),
+  );
+  return context.recall?.removeOnSuccess ? [...parts, key] : parts;
+}

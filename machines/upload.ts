@@ -202,7 +202,13 @@ export const uploadMachineDefinition = setup({
     storeConflictFailure: assign(({ context }) => ({
       error: conflictFailure(context),
     })),
-    clearFailure: assign({ failure: null, failedStep: null, error: null }),
+    clearFailure: assign({
+      failure: null,
+      failedStep: null,
+      error: null,
+      attempt: 0,
+      conflicts: 0,
+    }),
     markFinished: assign(({ context }) => ({
       stats: { ...context.stats, endTime: Date.now() },
     })),

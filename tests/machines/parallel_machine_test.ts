@@ -21,7 +21,7 @@ function parentStates(events: InspectionEvent[]): string[] {
 }
 
 describe("parallelUploadMachine", () => {
-  test("runs probing → recalling → uploadingParts → concatenating → remembering → done, with one child per part", async () => {
+  test("runs probing → recalling → uploadingParts → concatenating → forgettingParts → remembering → done, with one child per part", async () => {
     await using server = await startTusServer();
     const events: InspectionEvent[] = [];
     const client = new TusClient(server.url, {
@@ -39,6 +39,7 @@ describe("parallelUploadMachine", () => {
       "recalling",
       "uploadingParts",
       "concatenating",
+      "forgettingParts",
       "remembering",
       "done",
     ]);

@@ -179,6 +179,38 @@ export const PARALLEL_SCENARIOS: Scenario[] = [
     },
   },
   {
+    name:
+      "removeFingerprintOnSuccess on a remembered, complete final upload: everything forgotten",
+    faults: ["MemoryUrlStorage", "removeFingerprintOnSuccess"],
+    run: async ({ server, recorder }) => {
+      const { url, urlStorage, key } = await rememberedRun(server, recorder);
+      const again = clientOf(server, recorder, {
+        storeUrl: true,
+        urlStorage,
+        removeFingerprintOnSuccess: true,
+      });
+      assert.equal(await again.uploadFile({ fileStream: bytes }), url);
+      assert.equal(await urlStorage.inner.getUrl(key), null);
+    },
+  },
+  {
+    name: "the URL storage fails in removeUrl of a part once the final exists",
+    faults: ["UrlStorage.removeUrl rejects (part keys)"],
+    run: async ({ server, recorder }) => {
+      const urlStorage = new FailingUrlStorage(
+        "removeUrl",
+        (key) => !isFinalKey(key),
+      );
+      const client = clientOf(server, recorder, { storeUrl: true, urlStorage });
+      const error = await rejection(
+        client.uploadFile({ fileStream: bytes }),
+        TusCommunicationError,
+      );
+      assert.match(error.message, /Cannot removeUrl/);
+      assert.equal(finalPosts(server), 1, "the final upload joined the parts");
+    },
+  },
+  {
     name: "a part refused (400) without retries",
     faults: ["failNext(400, PATCH)", "maxRetries 0"],
     run: async ({ server, recorder }) => {
