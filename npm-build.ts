@@ -120,17 +120,61 @@ const rejectPrefixed: esbuild.Plugin = {
   },
 };
 
+/**
+ * Modules that only work with Node built-ins (files, TLS transports), each
+ * with its browser twin: same exports, a clear error instead of the work.
+ * The `browser` build of `.` swaps them, so a browser bundle of
+ * `@tusflow/client` carries none of that code. Paths are relative to the
+ * repository root.
+ */
+export const BROWSER_VARIANTS: Readonly<Record<string, string>> = {
+  "src/runtime/tls.ts": "src/runtime/tls_browser.ts",
+  "src/runtime/file.ts": "src/runtime/file_browser.ts",
+  "src/storage/file_url_storage.ts": "src/storage/file_url_storage_browser.ts",
+};
+
+/**
+ * An esbuild plugin that resolves each module of
+ * {@linkcode BROWSER_VARIANTS} to its browser twin.
+ *
+ * @param root The repository root the paths are relative to.
+ */
+export function browserVariants(root: string = ROOT): esbuild.Plugin {
+  const twins = new Map(
+    Object.entries(BROWSER_VARIANTS).map((
+      [from, to],
+    ) => [join(root, from), join(root, to)]),
+  );
+  return {
+    name: "browser-variants",
+    setup(build) {
+      build.onResolve({ filter: /^\.{1,2}\/.*\.ts$/ }, (args) => {
+        const twin = twins.get(join(args.resolveDir, args.path));
+        return twin ? { path: twin } : undefined;
+      });
+    },
+  };
+}
+
+/** The entries that have a browser build: the main one. */
+function browserEntries(entries: Entry[]): Entry[] {
+  return entries.filter((e) => e.subpath === ".");
+}
+
 async function bundle(
   entries: Entry[],
-  format: "esm" | "cjs",
+  format: "esm" | "cjs" | "browser",
 ): Promise<esbuild.Metafile> {
+  const browser = format === "browser";
+  if (browser) entries = browserEntries(entries);
   const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: Object.fromEntries(entries.map((e) => [e.name, e.source])),
-    outdir: join(OUT, format),
-    outExtension: { ".js": format === "esm" ? ".js" : ".cjs" },
+    outdir: join(OUT, format === "cjs" ? "cjs" : "esm"),
+    entryNames: browser ? "[name].browser" : "[name]",
+    outExtension: { ".js": format === "cjs" ? ".cjs" : ".js" },
     bundle: true,
-    format,
+    format: browser ? "esm" : format,
     platform: "neutral",
     // es2022 lowers `await using`; node20 keeps what Node 20 has.
     target: ["es2022", "node20"],
@@ -139,7 +183,7 @@ async function bundle(
     keepNames: true,
     metafile: true,
     logLevel: "warning",
-    plugins: [rejectPrefixed],
+    plugins: browser ? [rejectPrefixed, browserVariants()] : [rejectPrefixed],
   });
   return result.metafile;
 }
@@ -485,15 +529,29 @@ async function main(): Promise<void> {
 
   const metafiles = await timed(
     "bundle",
-    () => Promise.all([bundle(entries, "esm"), bundle(entries, "cjs")]),
+    () =>
+      Promise.all([
+        bundle(entries, "esm"),
+        bundle(entries, "cjs"),
+        bundle(entries, "browser"),
+      ]),
   );
   await timed("declarations", () => emitDeclarations(entries));
   const dependencies = await dependenciesOf(metafiles, deno);
   const view = await timed("deno doc + import", () => denoView(entries));
 
   const exportsMap: Record<string, unknown> = {};
+  const browser = browserEntries(entries);
   for (const e of entries) {
     exportsMap[e.subpath] = {
+      ...(browser.includes(e)
+        ? {
+          browser: {
+            types: `./${e.types}`,
+            default: `./esm/${e.name}.browser.js`,
+          },
+        }
+        : {}),
       import: { types: `./${e.types}`, default: `./esm/${e.name}.js` },
       require: {
         types: `./${e.types.replace(/\.d\.ts$/, ".d.cts")}`,
@@ -600,4 +658,4 @@ async function main(): Promise<void> {
   console.log("npm build OK: parity, Node smoke (ESM + CJS), publint, attw");
 }
 
-await main();
+if (import.meta.main) await main();
