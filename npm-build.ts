@@ -197,7 +197,8 @@ async function bundle(
     target: ["es2022", "node20"],
     packages: "external",
     external: ["node:*"],
-    keepNames: true,
+    // Names for Node stack traces; a browser app's bundler decides its own.
+    keepNames: !browser,
     metafile: true,
     logLevel: "warning",
     plugins: browser ? [rejectPrefixed, browserVariants()] : [rejectPrefixed],
