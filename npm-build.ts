@@ -142,6 +142,8 @@ export const BROWSER_VARIANTS: Readonly<Record<string, string>> = {
   "src/runtime/tls.ts": "src/runtime/tls_browser.ts",
   "src/runtime/file.ts": "src/runtime/file_browser.ts",
   "src/storage/file_url_storage.ts": "src/storage/file_url_storage_browser.ts",
+  "src/storage/default_url_storage.ts":
+    "src/storage/default_url_storage_browser.ts",
 };
 
 /**

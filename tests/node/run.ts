@@ -51,6 +51,8 @@ const NODE = process.env.TUSFLOW_NODE ?? "node";
 const EXCLUDED: Record<string, string> = {
   "tests/package/bundle_size_test.ts":
     "builds the browser bundle from the sources (Deno and Bun run it)",
+  "tests/package/browser_twins_test.ts":
+    "loads the browser twins from the sources (Deno and Bun run it)",
   "tests/package/npm_manifest_test.ts":
     "runs npm-build.ts on the sources (Deno and Bun run it)",
 };
