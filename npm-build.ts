@@ -5,17 +5,25 @@
  * - Entry points come from `deno.json` `exports` (`.` is `mod`, `./testing`
  *   is `testing`, a future `./cli` is `cli`), so JSR and npm ship the same
  *   subpaths without a list to keep in step here.
- * - esbuild bundles each entry to `esm/<name>.js` and `cjs/<name>.cjs`. Every
- *   bare import (`xstate`, `hono`, `@hono/node-server`) stays external and
- *   becomes a dependency, its range read from `deno.json` `imports`, else
- *   `^` the version in `node_modules`.
+ * - esbuild bundles each entry to `esm/<name>.js` (code split: the entries
+ *   share chunks) and `cjs/<name>.cjs`, and `.` once more for the `browser`
+ *   condition, `esm/mod.browser.js`, with the Node-only modules swapped for
+ *   their browser twins ({@linkcode BROWSER_VARIANTS}). Every bare import
+ *   stays external: a dependency when `.` loads it (`xstate`), else an
+ *   optional peer dependency (`hono`, `@hono/node-server`, for `./testing`
+ *   and `./cli`), its range read from `deno.json` `imports`, else `^` the
+ *   version in `node_modules`. `./testing` loads through a small guard that
+ *   names the peers to install when they are missing.
  * - The TypeScript compiler emits `types/**` from the sources (`.d.ts`, and a
  *   `.d.cts` twin of each so that `require` gets CommonJS types).
  * - Checks, any failure exits 1: export parity of every entry (values as Deno
  *   imports them vs. Node `import` and `require`; all names as `deno doc`
- *   lists them vs. the emitted declarations), the declarations type-check, a
- *   smoke run by package name from the packed tarball (an upload to the
- *   `./testing` server through ESM and CJS), `publint` and `attw`.
+ *   lists them vs. the emitted declarations), the declarations type-check
+ *   with and without the DOM lib, and in a Node-only project (`lib` es2022,
+ *   no `skipLibCheck`), `.` loads without the optional peers and `./testing`
+ *   names them, a smoke run by package name from the packed tarball (an
+ *   upload to the `./testing` server through ESM and CJS), `publint` and
+ *   `attw`.
  *
  * `--keep` leaves the smoke directory in place for a look.
  *
@@ -30,6 +38,7 @@ import {
   mkdtemp,
   readdir,
   readFile,
+  rename,
   rm,
   stat,
   symlink,
@@ -45,7 +54,8 @@ const OUT = join(ROOT, "npm");
 const BIN = join(ROOT, "node_modules", ".bin");
 const NODE = process.env.TUSFLOW_NODE ?? "node";
 
-interface DenoJson {
+/** The parts of `deno.json` the build reads. */
+export interface DenoJson {
   name: string;
   version: string;
   license?: string;
@@ -54,7 +64,7 @@ interface DenoJson {
 }
 
 /** One subpath of the package. */
-interface Entry {
+export interface Entry {
   subpath: string; // "." or "./testing"
   name: string; // "mod" or "testing": the bundle's file name
   source: string; // "mod.ts", relative to ROOT
@@ -95,7 +105,8 @@ function run(
   });
 }
 
-function entriesOf(deno: DenoJson): Entry[] {
+/** The package's subpaths, from `deno.json` `exports`. */
+export function entriesOf(deno: DenoJson): Entry[] {
   return Object.entries(deno.exports).map(([subpath, source]) => {
     const clean = source.replace(/^\.\//, "");
     return {
@@ -120,26 +131,79 @@ const rejectPrefixed: esbuild.Plugin = {
   },
 };
 
+/**
+ * Modules that only work with Node built-ins (files, TLS transports), each
+ * with its browser twin: same exports, a clear error instead of the work.
+ * The `browser` build of `.` swaps them, so a browser bundle of
+ * `@tusflow/client` carries none of that code. Paths are relative to the
+ * repository root.
+ */
+export const BROWSER_VARIANTS: Readonly<Record<string, string>> = {
+  "src/runtime/tls.ts": "src/runtime/tls_browser.ts",
+  "src/runtime/file.ts": "src/runtime/file_browser.ts",
+  "src/storage/file_url_storage.ts": "src/storage/file_url_storage_browser.ts",
+  "src/storage/default_url_storage.ts":
+    "src/storage/default_url_storage_browser.ts",
+};
+
+/**
+ * An esbuild plugin that resolves each module of
+ * {@linkcode BROWSER_VARIANTS} to its browser twin.
+ *
+ * @param root The repository root the paths are relative to.
+ */
+export function browserVariants(root: string = ROOT): esbuild.Plugin {
+  const twins = new Map(
+    Object.entries(BROWSER_VARIANTS).map((
+      [from, to],
+    ) => [join(root, from), join(root, to)]),
+  );
+  return {
+    name: "browser-variants",
+    setup(build) {
+      build.onResolve({ filter: /^\.{1,2}\/.*\.ts$/ }, (args) => {
+        const twin = twins.get(join(args.resolveDir, args.path));
+        return twin ? { path: twin } : undefined;
+      });
+    },
+  };
+}
+
+/** The entries that have a browser build: the main one. */
+function browserEntries(entries: Entry[]): Entry[] {
+  return entries.filter((e) => e.subpath === ".");
+}
+
 async function bundle(
   entries: Entry[],
-  format: "esm" | "cjs",
+  format: "esm" | "cjs" | "browser",
+  outDir: string,
 ): Promise<esbuild.Metafile> {
+  const browser = format === "browser";
+  if (browser) entries = browserEntries(entries);
   const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: Object.fromEntries(entries.map((e) => [e.name, e.source])),
-    outdir: join(OUT, format),
-    outExtension: { ".js": format === "esm" ? ".js" : ".cjs" },
+    outdir: join(outDir, format === "cjs" ? "cjs" : "esm"),
+    entryNames: browser ? "[name].browser" : "[name]",
+    // ESM entries share one copy of common code (one TusError class for
+    // `.` and `./testing`), and a peer imported only by `./testing` or
+    // `./cli` stays out of the chunks `.` loads.
+    splitting: format === "esm",
+    chunkNames: "chunks/[name]-[hash]",
+    outExtension: { ".js": format === "cjs" ? ".cjs" : ".js" },
     bundle: true,
-    format,
+    format: browser ? "esm" : format,
     platform: "neutral",
     // es2022 lowers `await using`; node20 keeps what Node 20 has.
     target: ["es2022", "node20"],
     packages: "external",
     external: ["node:*"],
-    keepNames: true,
+    // Names for Node stack traces; a browser app's bundler decides its own.
+    keepNames: !browser,
     metafile: true,
     logLevel: "warning",
-    plugins: [rejectPrefixed],
+    plugins: browser ? [rejectPrefixed, browserVariants()] : [rejectPrefixed],
   });
   return result.metafile;
 }
@@ -150,38 +214,150 @@ function packageName(specifier: string): string {
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
 }
 
-async function dependenciesOf(
+/**
+ * The bare packages each entry loads, through its chunks (static and
+ * dynamic imports alike), by entry subpath.
+ */
+function externalsByEntry(
   metafiles: esbuild.Metafile[],
-  deno: DenoJson,
-): Promise<Record<string, string>> {
-  const names = new Set<string>();
+  entries: Entry[],
+): Map<string, Set<string>> {
+  const found = new Map<string, Set<string>>(
+    entries.map((e) => [e.subpath, new Set()]),
+  );
   for (const metafile of metafiles) {
-    for (const output of Object.values(metafile.outputs)) {
-      for (const imported of output.imports) {
-        if (!imported.external || imported.path.startsWith("node:")) continue;
-        names.add(packageName(imported.path));
+    for (const [path, output] of Object.entries(metafile.outputs)) {
+      const entry = entries.find((e) => e.source === output.entryPoint);
+      if (!entry) continue;
+      const names = found.get(entry.subpath)!;
+      const seen = new Set<string>();
+      const pending = [path];
+      while (pending.length > 0) {
+        const current = pending.pop()!;
+        if (seen.has(current)) continue;
+        seen.add(current);
+        for (const imported of metafile.outputs[current]?.imports ?? []) {
+          if (!imported.external) pending.push(imported.path);
+          else if (!imported.path.startsWith("node:")) {
+            names.add(packageName(imported.path));
+          }
+        }
       }
     }
   }
-  const dependencies: Record<string, string> = {};
-  for (const name of [...names].sort()) {
-    const mapped = deno.imports?.[name]?.match(/^npm:(?:@[^/]+\/)?[^@]+@(.+)$/);
-    if (mapped) {
-      dependencies[name] = mapped[1]!;
-      continue;
-    }
-    try {
-      const manifest = join(ROOT, "node_modules", name, "package.json");
-      dependencies[name] = `^${
-        JSON.parse(await readFile(manifest, "utf8")).version
-      }`;
-    } catch {
-      fail(
-        `dependency ${name}: no version in deno.json imports or node_modules`,
-      );
-    }
+  return found;
+}
+
+async function versionOf(name: string, deno: DenoJson): Promise<string> {
+  const mapped = deno.imports?.[name]?.match(/^npm:(?:@[^/]+\/)?[^@]+@(.+)$/);
+  if (mapped) return mapped[1]!;
+  try {
+    const manifest = join(ROOT, "node_modules", name, "package.json");
+    return `^${JSON.parse(await readFile(manifest, "utf8")).version}`;
+  } catch {
+    fail(`dependency ${name}: no version in deno.json imports or node_modules`);
+    return "*";
   }
-  return dependencies;
+}
+
+/** What the bundles import: dependencies of `.`, optional peers of the rest. */
+export interface PackageImports {
+  /** Packages that `.` loads: installed with the package. */
+  dependencies: Record<string, string>;
+  /** Packages only other entries load: optional peer dependencies. */
+  peers: Record<string, string>;
+  /** The bare packages each entry subpath loads. */
+  byEntry: Map<string, Set<string>>;
+}
+
+/**
+ * Bundles every entry into `outDir` (`esm/`, `cjs/`, and the browser build
+ * of `.`) and sorts the bare imports into dependencies and optional peers.
+ */
+export async function bundlePackage(
+  deno: DenoJson,
+  entries: Entry[],
+  outDir: string = OUT,
+): Promise<PackageImports> {
+  const metafiles = await Promise.all([
+    bundle(entries, "esm", outDir),
+    bundle(entries, "cjs", outDir),
+    bundle(entries, "browser", outDir),
+  ]);
+  const byEntry = externalsByEntry(metafiles, entries);
+  const main = byEntry.get(".") ?? new Set();
+  const all = new Set([...byEntry.values()].flatMap((names) => [...names]));
+  const dependencies: Record<string, string> = {};
+  const peers: Record<string, string> = {};
+  for (const name of [...all].sort()) {
+    (main.has(name) ? dependencies : peers)[name] = await versionOf(name, deno);
+  }
+  return { dependencies, peers, byEntry };
+}
+
+/** The `package.json` of `npm/`. */
+export function manifestOf(
+  deno: DenoJson,
+  entries: Entry[],
+  imports: PackageImports,
+  description: string,
+): Record<string, unknown> {
+  const exportsMap: Record<string, unknown> = {};
+  const browser = browserEntries(entries);
+  for (const e of entries) {
+    exportsMap[e.subpath] = {
+      // First: a bundler for the browser picks it over `import`.
+      ...(browser.includes(e)
+        ? {
+          browser: {
+            types: `./${e.types}`,
+            default: `./esm/${e.name}.browser.js`,
+          },
+        }
+        : {}),
+      import: { types: `./${e.types}`, default: `./esm/${e.name}.js` },
+      require: {
+        types: `./${e.types.replace(/\.d\.ts$/, ".d.cts")}`,
+        default: `./cjs/${e.name}.cjs`,
+      },
+    };
+  }
+  exportsMap["./package.json"] = "./package.json";
+  const main = entries.find((e) => e.subpath === ".")!;
+  const peers = Object.keys(imports.peers);
+  return {
+    name: deno.name,
+    version: deno.version,
+    description,
+    keywords: ["tus", "resumable", "upload", "xstate", "fetch"],
+    license: deno.license ?? "MIT",
+    type: "module",
+    exports: exportsMap,
+    // For resolvers that predate `exports` (TypeScript's node10).
+    main: `./cjs/${main.name}.cjs`,
+    types: `./${main.types.replace(/\.d\.ts$/, ".d.cts")}`,
+    typesVersions: {
+      "*": Object.fromEntries(
+        entries.filter((e) => e !== main).map((e) => [
+          e.subpath.slice(2),
+          [`./${e.types}`],
+        ]),
+      ),
+    },
+    bin: { tusflow: "./esm/cli.js" }, // src/cli/mod.ts: shebang + main when run
+    files: ["esm", "cjs", "types"],
+    sideEffects: false,
+    engines: { node: ">=20.16" },
+    dependencies: imports.dependencies,
+    ...(peers.length > 0
+      ? {
+        peerDependencies: imports.peers,
+        peerDependenciesMeta: Object.fromEntries(
+          peers.map((name) => [name, { optional: true }]),
+        ),
+      }
+      : {}),
+  };
 }
 
 const RELATIVE_SPECIFIER =
@@ -252,8 +428,6 @@ function formatDiagnostic(diagnostic: ts.Diagnostic): string {
   return `${relative(ROOT, diagnostic.file.fileName)}:${line + 1} ${text}`;
 }
 
-const warnings: string[] = [];
-
 function diagnoseOurs(program: ts.Program, report: (m: string) => void) {
   for (const file of program.getSourceFiles()) {
     if (!file.fileName.startsWith(`${OUT}/`)) continue;
@@ -266,8 +440,8 @@ function diagnoseOurs(program: ts.Program, report: (m: string) => void) {
 /**
  * Type-checks the emitted declarations (ours only, as with `skipLibCheck:
  * false`) and returns the names each entry's `.d.ts` and `.d.cts` export.
- * A second pass without the DOM lib, as a Node-only project compiles, only
- * warns: a DOM type in the public surface is a choice, not a break.
+ * A second pass without the DOM lib, as a Node-only project compiles: a
+ * DOM type in the public surface would break such a project.
  */
 function checkDeclarations(entries: Entry[]): Map<string, string[]> {
   const roots = entries.flatMap((e) => {
@@ -288,7 +462,7 @@ function checkDeclarations(entries: Entry[]): Map<string, string[]> {
     program,
   );
   diagnoseOurs(withoutDom, (m) => {
-    if (!seen.has(m) && !warnings.includes(m)) warnings.push(m);
+    if (!seen.has(m)) fail(`emitted declarations without the DOM lib: ${m}`);
   });
   const names = new Map<string, string[]>();
   for (const root of roots) {
@@ -388,6 +562,65 @@ console.log(JSON.stringify(names));`;
 }
 
 /**
+ * An entry other than `.` whose bundle imports optional peers becomes a
+ * loader of `<name>.impl.js` (`.cjs`) that turns a missing peer into an
+ * error saying what to install. Not the CLI, which finds out whether it is
+ * the program from its own file name.
+ */
+async function guardPeers(
+  name: string,
+  imports: PackageImports,
+  view: { entry: Entry; values: string[] }[],
+): Promise<void> {
+  for (const { entry, values } of view) {
+    if (entry.subpath === "." || entry.subpath === "./cli") continue;
+    const peers = [...imports.byEntry.get(entry.subpath) ?? []]
+      .filter((peer) => peer in imports.peers);
+    if (peers.length === 0) continue;
+    const esm = join(OUT, "esm", `${entry.name}.js`);
+    const cjs = join(OUT, "cjs", `${entry.name}.cjs`);
+    await rename(esm, esm.replace(/\.js$/, ".impl.js"));
+    await rename(cjs, cjs.replace(/\.cjs$/, ".impl.cjs"));
+    const check = (code: string) => `
+  const missing = ${JSON.stringify(peers)}.filter((peer) =>
+    String(error?.message).includes("'" + peer + "'")
+  );
+  if (error?.code !== ${
+      JSON.stringify(code)
+    } || missing.length === 0) throw error;
+  throw new Error(
+    "Cannot load ${specifierOf(name, entry)}: " + missing.join(" and ") +
+      (missing.length > 1 ? " are" : " is") + " not installed (optional peer dependencies of ${name}); run npm install ${
+      peers.join(" ")
+    }",
+    { cause: error },
+  );`;
+    const named = values.filter((v) => v !== "default");
+    await writeFile(
+      esm,
+      `// ${specifierOf(name, entry)} needs ${peers.join(", ")}.
+let loaded;
+try {
+  loaded = await import("./${entry.name}.impl.js");
+} catch (error) {${check("ERR_MODULE_NOT_FOUND")}
+}
+export const { ${named.join(", ")} } = loaded;
+${values.includes("default") ? "export default loaded.default;\n" : ""}`,
+    );
+    await writeFile(
+      cjs,
+      `"use strict";
+// ${specifierOf(name, entry)} needs ${peers.join(", ")}.
+try {
+  module.exports = require("./${entry.name}.impl.cjs");
+} catch (error) {${check("MODULE_NOT_FOUND")}
+}
+`,
+    );
+  }
+}
+
+/**
  * Packs `npm/` and installs the tarball into a temp dir whose node_modules
  * holds only the declared dependencies (linked from ours), so an undeclared
  * import fails here. Returns the directory and the tarball.
@@ -418,12 +651,124 @@ async function packAndInstall(
   if (untar.code !== 0) {
     throw new Error(`Cannot unpack ${tarball}: ${untar.out}`);
   }
-  for (const name of Object.keys(dependencies)) {
+  await linkPackages(dir, Object.keys(dependencies));
+  return { dir, tarball };
+}
+
+/** Links packages of our node_modules into `dir/node_modules`. */
+async function linkPackages(dir: string, names: string[]): Promise<void> {
+  for (const name of names) {
     const link = join(dir, "node_modules", name);
     await mkdir(dirname(link), { recursive: true });
     await symlink(join(ROOT, "node_modules", name), link, "dir");
   }
-  return { dir, tarball };
+}
+
+/**
+ * Before the optional peers are linked: `.` loads (ESM and CJS), and each
+ * guarded entry fails with an error that says what to install.
+ */
+async function checkWithoutPeers(
+  dir: string,
+  name: string,
+  entries: Entry[],
+  peers: string[],
+): Promise<void> {
+  const install = `npm install ${peers.join(" ")}`;
+  for (const format of ["esm", "cjs"] as const) {
+    const load = format === "esm" ? "await import" : "require";
+    const lines = entries.map((e) => {
+      const spec = JSON.stringify(specifierOf(name, e));
+      return `try { out[${spec}] = Object.keys(${load}(${spec})).length + " names"; } catch (e) { out[${spec}] = String(e.message).split("\\n")[0]; }`;
+    });
+    const body = `const out = {};\n${
+      lines.join("\n")
+    }\nconsole.log(JSON.stringify(out));`;
+    const script = join(
+      dir,
+      `without_peers.${format === "esm" ? "mjs" : "cjs"}`,
+    );
+    await writeFile(
+      script,
+      format === "esm" ? body : `(async () => {${body}})();`,
+    );
+    const result = await run(NODE, [script], dir);
+    if (result.code !== 0) {
+      fail(`without peers (${format}): ${result.out}`);
+      continue;
+    }
+    const out: Record<string, string> = JSON.parse(
+      result.stdout.split("\n").at(-1)!,
+    );
+    for (const e of entries) {
+      const spec = specifierOf(name, e);
+      const said = out[spec] ?? "";
+      if (e.subpath === ".") {
+        if (!said.endsWith(" names")) {
+          fail(`${spec} without ${peers.join(", ")} (${format}): ${said}`);
+        }
+      } else if (e.subpath === "./cli") {
+        peerNotes.push(`${spec} without peers (${format}): ${said}`);
+      } else if (!said.includes(install)) {
+        fail(
+          `${spec} without ${
+            peers.join(", ")
+          } (${format}): expected an error naming "${install}", got: ${said}`,
+        );
+      }
+    }
+  }
+}
+
+const peerNotes: string[] = [];
+
+/**
+ * The published types in a Node-only project: `lib` es2022, `types` node,
+ * no `skipLibCheck`, ESM (`.mts`) and CommonJS (`.cts`) consumers.
+ */
+async function checkNodeOnlyTypes(
+  dir: string,
+  name: string,
+  entries: Entry[],
+): Promise<void> {
+  await linkPackages(dir, ["@types/node", "undici-types"]);
+  const consumer = entries.filter((e) => e.subpath !== "./cli").map((e, i) =>
+    `import type * as entry${i} from ${
+      JSON.stringify(specifierOf(name, e))
+    };\nexport type Entry${i} = typeof entry${i};`
+  ).join("\n");
+  const use = `import { TusClient, WebStorageUrlStorage } from "${name}";
+export const client: TusClient = new TusClient("https://tus.example/files/");
+export const storage = (s: { getItem(k: string): string | null; setItem(k: string, v: string): void; removeItem(k: string): void }) =>
+  new WebStorageUrlStorage(s);
+`;
+  await writeFile(join(dir, "consumer.mts"), `${consumer}\n${use}`);
+  await writeFile(join(dir, "consumer.cts"), `${consumer}\n${use}`);
+  await writeFile(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        lib: ["es2022"],
+        types: ["node"],
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        target: "es2022",
+        strict: true,
+        noEmit: true,
+      },
+      files: ["consumer.mts", "consumer.cts"],
+    }),
+  );
+  const result = await run(NODE, [
+    join(ROOT, "node_modules", "typescript", "bin", "tsc"),
+    "-p",
+    join(dir, "tsconfig.json"),
+  ], dir);
+  if (result.code !== 0) {
+    fail(
+      `types in a Node-only project (lib es2022, no skipLibCheck):\n${result.out}`,
+    );
+  }
 }
 
 async function smoke(
@@ -483,52 +828,22 @@ async function main(): Promise<void> {
   await rm(OUT, { recursive: true, force: true });
   await mkdir(OUT, { recursive: true });
 
-  const metafiles = await timed(
+  const imports = await timed(
     "bundle",
-    () => Promise.all([bundle(entries, "esm"), bundle(entries, "cjs")]),
+    () => bundlePackage(deno, entries, OUT),
   );
   await timed("declarations", () => emitDeclarations(entries));
-  const dependencies = await dependenciesOf(metafiles, deno);
   const view = await timed("deno doc + import", () => denoView(entries));
-
-  const exportsMap: Record<string, unknown> = {};
-  for (const e of entries) {
-    exportsMap[e.subpath] = {
-      import: { types: `./${e.types}`, default: `./esm/${e.name}.js` },
-      require: {
-        types: `./${e.types.replace(/\.d\.ts$/, ".d.cts")}`,
-        default: `./cjs/${e.name}.cjs`,
-      },
-    };
-  }
-  exportsMap["./package.json"] = "./package.json";
+  await guardPeers(deno.name, imports, view);
+  const dependencies = imports.dependencies;
   const main = entries.find((e) => e.subpath === ".")!;
-  const manifest = {
-    name: deno.name,
-    version: deno.version,
-    description: (view.find((v) => v.entry === main)?.doc ?? "")
+  const manifest = manifestOf(
+    deno,
+    entries,
+    imports,
+    (view.find((v) => v.entry === main)?.doc ?? "")
       .split("\n\n")[0]!.replaceAll("\n", " ").trim(),
-    keywords: ["tus", "resumable", "upload", "xstate", "fetch"],
-    license: deno.license ?? "MIT",
-    type: "module",
-    exports: exportsMap,
-    // For resolvers that predate `exports` (TypeScript's node10).
-    main: `./cjs/${main.name}.cjs`,
-    types: `./${main.types.replace(/\.d\.ts$/, ".d.cts")}`,
-    typesVersions: {
-      "*": Object.fromEntries(
-        entries.filter((e) => e !== main).map((e) => [
-          e.subpath.slice(2),
-          [`./${e.types}`],
-        ]),
-      ),
-    },
-    bin: { tusflow: "./esm/cli.js" }, // src/cli/mod.ts: shebang + main when run
-    files: ["esm", "cjs", "types"],
-    sideEffects: false,
-    engines: { node: ">=20.16" },
-    dependencies,
-  };
+  );
   await writeFile(
     join(OUT, "package.json"),
     `${JSON.stringify(manifest, null, 2)}\n`,
@@ -546,6 +861,16 @@ async function main(): Promise<void> {
     () => packAndInstall(deno.name, dependencies),
   );
   try {
+    await timed("without peers + Node-only types", async () => {
+      await checkWithoutPeers(
+        dir,
+        deno.name,
+        entries,
+        Object.keys(imports.peers),
+      );
+      await linkPackages(dir, Object.keys(imports.peers));
+      await checkNodeOnlyTypes(dir, deno.name, entries);
+    });
     const [esm, cjs] = await timed(
       "node smoke + publint + attw",
       () =>
@@ -580,6 +905,8 @@ async function main(): Promise<void> {
   console.log(`npm/ for ${deno.name}@${deno.version}:`);
   for (const line of await sizes()) console.log(line);
   console.log(`dependencies: ${JSON.stringify(dependencies)}`);
+  console.log(`optional peers: ${JSON.stringify(imports.peers)}`);
+  for (const note of peerNotes) console.log(`! ${note}`);
   for (const { entry, all, values } of view) {
     console.log(
       `${entry.subpath}: ${values.length} values, ${
@@ -588,9 +915,6 @@ async function main(): Promise<void> {
     );
   }
   console.log(verdicts.join("; "));
-  for (const warning of warnings) {
-    console.log(`! without the DOM lib (a Node-only tsconfig): ${warning}`);
-  }
   const total = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`timings: ${timings.join(", ")}; total ${total}s`);
   if (failures.length) {
@@ -600,4 +924,4 @@ async function main(): Promise<void> {
   console.log("npm build OK: parity, Node smoke (ESM + CJS), publint, attw");
 }
 
-await main();
+if (import.meta.main) await main();

@@ -5,6 +5,7 @@
  * @module
  */
 import type { UploadInput } from "./input/upload_input.ts";
+import { optionalBuiltin } from "./runtime/builtin.ts";
 import { openRangeFile } from "./runtime/file.ts";
 import { createSha256, type Sha256 } from "./runtime/sha256.ts";
 
@@ -37,11 +38,24 @@ export interface FingerprintOptions {
    * @default {1_048_576}
    */
   pieceSize?: number;
+  /**
+   * How a `File` (a `Blob` with a `name` and a `lastModified`) is
+   * identified: `true` hashes its whole content; `false` uses
+   * `file:<name>:<size>:<type>:<lastModified>` (name and type
+   * URI-encoded) at once, without reading a byte, as tus-js-client does.
+   * Other inputs are always hashed.
+   *
+   * @default {true where the runtime has `node:crypto` (Deno, Bun, Node), false elsewhere (browsers)}
+   */
+  hashFiles?: boolean;
 }
 
 /**
  * The default fingerprinter: `size:<bytes>--sha256:<hex>` of the whole
- * content, read in pieces so that a large file never sits in memory.
+ * content, read in pieces so that a large file never sits in memory. In a
+ * browser (no `node:crypto`) a `File` is identified by its name, size, type
+ * and modification time instead (see {@linkcode FingerprintOptions.hashFiles}):
+ * hashing gigabytes in JavaScript would delay the first byte.
  *
  * @example Same content, same fingerprint
  * ```ts
@@ -58,11 +72,12 @@ export interface FingerprintOptions {
  */
 export class Fingerprint implements Fingerprinter {
   readonly #pieceSize: number;
+  readonly #hashFiles: boolean;
 
   /**
    * Creates a fingerprinter.
    *
-   * @param options The piece size.
+   * @param options The piece size, and whether a `File` is hashed.
    * @throws {RangeError} when `pieceSize` is not a positive integer.
    */
   constructor(options: FingerprintOptions = {}) {
@@ -73,14 +88,25 @@ export class Fingerprint implements Fingerprinter {
       );
     }
     this.#pieceSize = pieceSize;
+    const hashFiles = options.hashFiles ??
+      optionalBuiltin("node:crypto") !== null;
+    if (typeof hashFiles !== "boolean") {
+      throw new TypeError(
+        "Cannot create fingerprinter: hashFiles must be true or false",
+      );
+    }
+    this.#hashFiles = hashFiles;
   }
 
   /**
    * Hashes the whole content: a file path is read in pieces, a `Blob` is
-   * sliced in pieces, bytes are hashed where they are.
+   * sliced in pieces, bytes are hashed where they are. A `File` is not read
+   * when `hashFiles` is false.
    *
    * @param source A file path, a `Blob`, a `Uint8Array` or an `ArrayBuffer`.
-   * @returns `size:<bytes>--sha256:<64 hex digits>`.
+   * @returns `size:<bytes>--sha256:<64 hex digits>`, or
+   *   `file:<name>:<size>:<type>:<lastModified>` for a `File` when
+   *   `hashFiles` is false.
    * @throws {TypeError} for a `ReadableStream` (hashing would consume it, so
    *   URL storage is not available for streams) or any other kind of value.
    * @throws {Error} naming the path when the file cannot be opened.
@@ -97,6 +123,7 @@ export class Fingerprint implements Fingerprinter {
       );
     }
     if (typeof Blob !== "undefined" && source instanceof Blob) {
+      if (!this.#hashFiles && isFile(source)) return describeFile(source);
       return await this.#ofBlob(source, signal);
     }
     if (source instanceof Uint8Array) return await ofBytes(source);
@@ -176,6 +203,23 @@ async function ofBytes(bytes: Uint8Array): Promise<string> {
 
 function format(size: number, hash: Sha256): string {
   return `size:${size}--sha256:${hash.digestHex()}`;
+}
+
+/** A `File`, or a `Blob` that carries the same two fields. */
+function isFile(blob: Blob): blob is Blob & FileFields {
+  const { name, lastModified } = blob as Partial<FileFields>;
+  return typeof name === "string" && typeof lastModified === "number";
+}
+
+interface FileFields {
+  readonly name: string;
+  readonly lastModified: number;
+}
+
+function describeFile(file: Blob & FileFields): string {
+  const name = encodeURIComponent(file.name);
+  const type = encodeURIComponent(file.type);
+  return `file:${name}:${file.size}:${type}:${file.lastModified}`;
 }
 
 function isReadableStream(value: unknown): boolean {

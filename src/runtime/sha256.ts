@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { optionalBuiltin } from "./builtin.ts";
 import { PureSha256 } from "./sha256_pure.ts";
 
 /** A SHA-256 fed piece by piece; the digest can be read once. */
@@ -53,31 +54,19 @@ export async function createSha256(
 }
 
 function loadCreateHash(): Promise<CreateHash | null> {
-  nativeCreateHash ??= findCreateHash();
+  nativeCreateHash ??= Promise.resolve(findCreateHash());
   return nativeCreateHash;
 }
 
-async function findCreateHash(): Promise<CreateHash | null> {
-  // `process.getBuiltinModule` (Node ≥ 20.16, Deno 2, Bun) needs no import,
-  // so bundlers for the browser never see `node:crypto`.
-  const process = (globalThis as {
-    process?: { getBuiltinModule?: (id: string) => unknown };
-  }).process;
+/**
+ * `node:crypto` through `process.getBuiltinModule` (Node >= 20.16, Deno 2,
+ * Bun): no import, so that bundlers for the browser never meet `node:crypto`.
+ */
+function findCreateHash(): CreateHash | null {
   try {
-    const builtin = process?.getBuiltinModule?.("node:crypto") as
-      | { createHash?: CreateHash }
-      | undefined;
-    if (typeof builtin?.createHash === "function") return builtin.createHash;
+    const crypto = optionalBuiltin<{ createHash?: CreateHash }>("node:crypto");
+    return typeof crypto?.createHash === "function" ? crypto.createHash : null;
   } catch {
-    // Fall through to the import.
+    return null;
   }
-  try {
-    const imported = await import("node:crypto");
-    if (typeof imported.createHash === "function") {
-      return imported.createHash as CreateHash;
-    }
-  } catch {
-    // A browser: no such module.
-  }
-  return null;
 }

@@ -26,6 +26,11 @@
 import type { Agent as HttpsAgent } from "node:https";
 import type { IncomingMessage } from "node:http";
 
+import { bodyLength } from "./body_length.ts";
+
+export { bodyLength } from "./body_length.ts";
+export { describeTlsFailure } from "./tls_failure.ts";
+
 type Runtime = "deno" | "bun" | "node" | "other";
 type FetchInit = RequestInit & Record<string, unknown>;
 
@@ -167,34 +172,6 @@ function nodeHttps(): NodeHttps {
 }
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-
-/**
- * The byte length of a fetch body known before it is read, or `null` (a
- * stream, `FormData`, no body). Servers that take no chunked request body
- * need it as `Content-Length`.
- *
- * @param body A `RequestInit` body.
- * @returns Its length in bytes, or `null` when only reading it would tell.
- * @example Lengths of the common bodies
- * ```ts
- * import { bodyLength } from "./tls.ts";
- *
- * console.log(bodyLength(new Uint8Array(3)), bodyLength("é")); // 3 2
- * console.log(bodyLength(new Blob(["abcd"])), bodyLength(null)); // 4 null
- * ```
- */
-export function bodyLength(body: unknown): number | null {
-  if (body === null || body === undefined) return null;
-  if (typeof body === "string") return new TextEncoder().encode(body).length;
-  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
-    return body.byteLength;
-  }
-  if (body instanceof Blob) return body.size;
-  if (body instanceof URLSearchParams) {
-    return new TextEncoder().encode(body.toString()).length;
-  }
-  return null;
-}
 
 async function fetchOverHttps(
   request: Request,
@@ -363,49 +340,4 @@ function toWebStream(
       incoming.destroy();
     },
   });
-}
-
-const CERT_CODES =
-  /\b(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(?:_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_REVOKED|CERT_UNTRUSTED|CERT_REJECTED|CERT_SIGNATURE_FAILURE|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)\b/;
-const CERT_PHRASES =
-  /invalid peer certificate: \w+|self[- ]signed certificate(?: in certificate chain)?|unable to verify the first certificate|unable to get (?:local )?issuer certificate|certificate has expired|certificate is not yet valid|Hostname\/IP does not match certificate's altnames|certificate verify failed/i;
-
-/**
- * A description of `error` when it is a certificate failure, else `null`.
- * It reads the messages and codes of `error` and its causes: Node
- * (`fetch failed` caused by `self-signed certificate`,
- * `DEPTH_ZERO_SELF_SIGNED_CERT`), Bun (`self signed certificate` or
- * `unable to verify the first certificate`, with the OpenSSL code as `code`)
- * and Deno (`invalid peer certificate: UnknownIssuer` in the cause).
- *
- * The detail comes from the causes and codes; the error's own message only
- * when they say nothing, since callers quote that message anyway.
- *
- * @param error What fetch rejected with.
- * @returns `the server's TLS certificate was not trusted: <detail>`, or `null`.
- */
-export function describeTlsFailure(error: unknown): string | null {
-  const texts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current != null; depth++) {
-    const item = current as { message?: unknown; code?: unknown };
-    texts.push(String(typeof item === "object" ? item.message ?? "" : item));
-    if (typeof item === "object" && typeof item.code === "string") {
-      texts.push(item.code);
-    }
-    current = typeof item === "object" ? (current as Error).cause : null;
-  }
-  const details = new Set<string>();
-  for (const text of texts.slice(1)) {
-    const found = text.match(CERT_PHRASES)?.[0] ?? text.match(CERT_CODES)?.[0];
-    if (found) details.add(found);
-  }
-  // The error's own message is quoted by the caller; repeat it only when it
-  // is the whole story.
-  const own = texts[0]?.match(CERT_PHRASES)?.[0];
-  if (details.size === 0 && own) details.add(own);
-  if (details.size === 0) return null;
-  return `the server's TLS certificate was not trusted: ${
-    [...details].join(", ")
-  }`;
 }

@@ -19,6 +19,24 @@ export interface WebStorageUrlStorageOptions {
 }
 
 /**
+ * What {@linkcode WebStorageUrlStorage} needs of a Web `Storage`
+ * (`localStorage`, `sessionStorage`, or any object of the same shape),
+ * described here so that the types need no DOM lib.
+ */
+export interface WebStorageLike {
+  /** The value stored under `key`, or `null`. */
+  getItem(key: string): string | null;
+  /** Stores `value` under `key`; may throw (quota exceeded, …). */
+  setItem(key: string, value: string): void;
+  /** Removes `key`. */
+  removeItem(key: string): void;
+  /** The `index`-th key, or `null`: only `listUrls()` needs it. */
+  key?(index: number): string | null;
+  /** The number of keys: only `listUrls()` needs it. */
+  readonly length?: number;
+}
+
+/**
  * Keeps upload URLs in a Web `Storage`: `localStorage` by default (browsers,
  * and Deno, whose `localStorage` persists per main module or `--location`).
  * Each URL is stored under `tusflow::<fingerprint>`.
@@ -36,7 +54,7 @@ export interface WebStorageUrlStorageOptions {
  * ```
  */
 export class WebStorageUrlStorage implements UrlStorage {
-  readonly #storage: Storage;
+  readonly #storage: WebStorageLike;
   readonly #prefix: string;
 
   /**
@@ -48,7 +66,10 @@ export class WebStorageUrlStorage implements UrlStorage {
    *   `localStorage` (Bun, Node, a sandboxed frame), or when `storage` is not
    *   a Web `Storage`.
    */
-  constructor(storage?: Storage, options: WebStorageUrlStorageOptions = {}) {
+  constructor(
+    storage?: WebStorageLike,
+    options: WebStorageUrlStorageOptions = {},
+  ) {
     const chosen = storage ?? defaultStorage();
     if (!isStorage(chosen)) {
       throw new TypeError(
@@ -125,7 +146,7 @@ export class WebStorageUrlStorage implements UrlStorage {
         throw new TypeError("the storage has no key() to enumerate with");
       }
       const keys: string[] = [];
-      for (let i = 0; i < storage.length; i++) {
+      for (let i = 0; i < (storage.length ?? 0); i++) {
         const key = storage.key(i);
         if (key !== null && key.startsWith(this.#prefix)) keys.push(key);
       }
@@ -150,8 +171,8 @@ function defaultStorage(): unknown {
   }
 }
 
-function isStorage(value: unknown): value is Storage {
-  const candidate = value as Partial<Storage> | null | undefined;
+function isStorage(value: unknown): value is WebStorageLike {
+  const candidate = value as Partial<WebStorageLike> | null | undefined;
   return typeof candidate?.getItem === "function" &&
     typeof candidate.setItem === "function" &&
     typeof candidate.removeItem === "function";

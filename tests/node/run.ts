@@ -48,7 +48,14 @@ const NODE = process.env.TUSFLOW_NODE ?? "node";
  * printed on every run. Prefer `test(name, { skip: "reason" }, …)` inside
  * the file; list a file here only when it cannot even load on Node.
  */
-const EXCLUDED: Record<string, string> = {};
+const EXCLUDED: Record<string, string> = {
+  "tests/package/bundle_size_test.ts":
+    "builds the browser bundle from the sources (Deno and Bun run it)",
+  "tests/package/browser_twins_test.ts":
+    "loads the browser twins from the sources (Deno and Bun run it)",
+  "tests/package/npm_manifest_test.ts":
+    "runs npm-build.ts on the sources (Deno and Bun run it)",
+};
 
 /**
  * The package name and `deno.json` exports, as absolute source path →
