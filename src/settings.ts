@@ -22,7 +22,7 @@ import {
   type InspectObserver,
   type TusClientOptions,
 } from "./options.ts";
-import { FileUrlStorage } from "./storage/file_url_storage.ts";
+import { defaultUrlStorage } from "./storage/default_url_storage.ts";
 import type { UrlStorage } from "./storage/url_storage.ts";
 import type { RetryListener, ShouldRetry } from "../machines/upload_types.ts";
 
@@ -183,7 +183,7 @@ function resolveUrlStorage(options: TusClientOptions): UrlStorage | null {
     );
   }
   const store = checkBoolean("storeUrl", options.storeUrl ?? DEFAULTS.storeUrl);
-  return store ? storage ?? new FileUrlStorage() : null;
+  return store ? storage ?? defaultUrlStorage() : null;
 }
 
 function resolveFingerprinter(value: Fingerprinter | undefined): Fingerprinter {

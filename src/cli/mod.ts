@@ -33,7 +33,6 @@ import { type Command, parseCommandLine, UsageError } from "./args.ts";
 import { failureMessage } from "./failure.ts";
 import { type CliIo, Interrupted, type ResolvedIo, resolveIo } from "./io.ts";
 import { runRemote } from "./remote.ts";
-import { runServe } from "./serve.ts";
 import { runStored } from "./stored.ts";
 import { runTransfer } from "./transfer.ts";
 import { usageOf } from "./usage.ts";
@@ -95,7 +94,9 @@ function run(command: Command, io: ResolvedIo): Promise<number> | number {
     case "server-info":
       return runRemote(command, io);
     case "serve":
-      return runServe(command, io);
+      // Loaded only here: the test server needs hono, an optional peer
+      // dependency that the other commands do without.
+      return loadServe().then((serve) => serve.runServe(command, io));
     case "stored":
       return runStored(command, io);
   }
@@ -172,3 +173,19 @@ function runProgram(): void {
 }
 
 if (isProgram()) runProgram();
+
+/** The `serve` command, or an error naming what to install. */
+async function loadServe(): Promise<typeof import("./serve.ts")> {
+  try {
+    return await import("./serve.ts");
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
+      throw new Error(
+        "Cannot run serve: it needs hono and @hono/node-server (npm install hono @hono/node-server)",
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
