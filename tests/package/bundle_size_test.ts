@@ -16,10 +16,12 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /**
  * Min+gz budget in bytes. The goal is 20 KiB (tus-js-client: 15.8 KiB); the
- * budget holds what is reached (32.5 KiB) plus a little, so that it can only
- * shrink: xstate alone is about 12.5 KiB of it, the two machines 5.
+ * budget holds what is reached (38.0 KiB with the IETF draft adapter and its
+ * structured-field parser, which every bundle carries today) plus a little,
+ * so that it can only shrink: xstate alone is about 12.5 KiB of it, the two
+ * machines 5.
  */
-const BUDGET = 34 * 1024;
+const BUDGET = 39 * 1024;
 
 interface Built {
   gzipped: number;
