@@ -67,7 +67,10 @@ const BY_MESSAGE: ReadonlyArray<readonly [RegExp, Cause]> = [
     /dns error|failed to lookup address|name or service not known|ENOTFOUND|getaddrinfo/i,
     CAUSES.notFound!,
   ],
-  [/connection reset|os error 104\b|ECONNRESET/i, CAUSES.reset!],
+  [
+    /connection reset|os error 104\b|ECONNRESET|connection closed before message completed/i,
+    CAUSES.reset!,
+  ],
   [/timed out|os error 110\b|ETIMEDOUT/i, CAUSES.timedOut!],
   [/network is unreachable|os error 101\b/i, CAUSES.unreachable!],
   [/no route to host|os error 113\b/i, CAUSES.hostUnreachable!],

@@ -119,6 +119,12 @@ describe("networkCause() on error shapes", () => {
     );
     assert.equal(
       networkCause(deno(
+        "error sending request from 127.0.0.1:56274 for http://127.0.0.1:32949/files/ (127.0.0.1:32949): client error (SendRequest): connection closed before message completed",
+      )),
+      "connection reset by the server (ECONNRESET)",
+    );
+    assert.equal(
+      networkCause(deno(
         "client error (Connect): invalid peer certificate: UnknownIssuer",
       )),
       "TLS certificate not accepted (TLS)",
