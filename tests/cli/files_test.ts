@@ -4,17 +4,14 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { startTusServer } from "../../src/testing/mod.ts";
-import { randomBytes, requestsOf, sha256, tempFile } from "../_helpers.ts";
+import {
+  closedPort,
+  randomBytes,
+  requestsOf,
+  sha256,
+  tempFile,
+} from "../_helpers.ts";
 import { RUNTIME, spawnCli, urlOf } from "./_cli_helpers.ts";
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** `<file>\t<url>` lines of stdout, as a map. */
 function resultLines(stdout: string): Map<string, string> {

@@ -2,15 +2,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server, type Socket } from "node:net";
 import { describe, test } from "node:test";
 import { networkCause } from "../../src/runtime/network_cause.ts";
-
-/** A loopback port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { closedPort } from "../_helpers.ts";
 
 /** A loopback server that runs `onData` on each connection's first bytes. */
 async function rawServer(
