@@ -22,6 +22,7 @@ import {
   keysToForget,
   partFailure,
   partId,
+  partUrlsOf,
   planParts,
   progressWith,
 } from "./parallel_logic.ts";
@@ -50,7 +51,7 @@ import {
 import { afterProbe, afterRecall } from "./upload_logic.ts";
 import { isGoneError } from "./retry_policy.ts";
 import { uploadFailure } from "./upload_failures.ts";
-import { TusUploadFailed } from "../src/errors.ts";
+import { TusUploadFailed, withPartUrls } from "../src/errors.ts";
 
 type Args = { context: ParallelContext };
 
@@ -179,7 +180,10 @@ export const parallelMachineDefinition = setup({
     })),
     dropUrl: assign({ url: null }),
     storeFailure: assign(({ context }, params: { error: unknown }) => ({
-      error: uploadFailure(params.error, false, context.url),
+      error: withPartUrls(
+        uploadFailure(params.error, false, context.url),
+        partUrlsOf(context),
+      ),
     })),
     storePartFailure: assign(({ context }) => ({
       error: partFailure(context),
@@ -187,7 +191,7 @@ export const parallelMachineDefinition = setup({
     storeAbort: assign(({ context }, params: { reason: unknown }) => ({
       error: new TusUploadFailed(
         `Cannot upload: aborted (${context.parts.length} parallel parts)`,
-        { cause: params.reason },
+        { cause: params.reason, partUrls: partUrlsOf(context) },
       ),
     })),
     markFinished: assign(({ context }) => ({

@@ -143,8 +143,16 @@ export function partFailure(context: ParallelContext): TusUploadFailed {
     {
       statusCode: cause?.statusCode ?? null,
       responseContent: cause?.responseContent ?? null,
+      partUrls: partUrlsOf(context),
       cause,
     },
+  );
+}
+
+/** The URLs of the parts created so far, in part order. */
+export function partUrlsOf(context: ParallelContext): string[] {
+  return context.progress.flatMap((part) =>
+    part.url === null ? [] : [part.url]
   );
 }
 

@@ -16,6 +16,8 @@ export interface TusErrorDetails {
   retryAfterMs?: number | null;
   /** The URL of the upload the failure belongs to, once one exists. */
   uploadUrl?: string | null;
+  /** The parts of a parallel upload that exist on the server. */
+  partUrls?: readonly string[];
 }
 
 /**
@@ -45,6 +47,12 @@ export class TusCommunicationError extends Error {
    * `resumeUpload({ uploadUrl })` to continue.
    */
   readonly uploadUrl: string | null;
+  /**
+   * For a parallel upload: the URLs of the partial uploads that exist on
+   * the server (to delete them, or to find them again with `storeUrl`);
+   * empty otherwise.
+   */
+  readonly partUrls: readonly string[];
 
   /**
    * Creates the error.
@@ -59,6 +67,7 @@ export class TusCommunicationError extends Error {
     this.responseContent = details.responseContent ?? null;
     this.retryAfterMs = details.retryAfterMs ?? null;
     this.uploadUrl = details.uploadUrl ?? null;
+    this.partUrls = Object.freeze([...(details.partUrls ?? [])]);
   }
 }
 
@@ -97,6 +106,7 @@ export function errorDetails(error: TusCommunicationError): TusErrorDetails {
     responseContent: error.responseContent,
     retryAfterMs: error.retryAfterMs,
     uploadUrl: error.uploadUrl,
+    partUrls: error.partUrls,
     cause: error.cause,
   };
 }
@@ -115,4 +125,16 @@ export function withUploadUrl<T extends TusCommunicationError>(
     details: TusErrorDetails,
   ) => T;
   return new Class(error.message, { ...errorDetails(error), uploadUrl });
+}
+
+/** `error` with `partUrls` set, as the same class. */
+export function withPartUrls<T extends TusCommunicationError>(
+  error: T,
+  partUrls: readonly string[],
+): T {
+  const Class = error.constructor as new (
+    message: string,
+    details: TusErrorDetails,
+  ) => T;
+  return new Class(error.message, { ...errorDetails(error), partUrls });
 }

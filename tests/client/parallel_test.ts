@@ -84,6 +84,41 @@ describe("parallelUploads", () => {
     assert.ok(performance.now() - started < 1000, "settled before the latency");
   });
 
+  test("an aborted parallel upload names the parts it created, so they can be deleted", async () => {
+    await using server = await startTusServer();
+    let patches = 0;
+    const client = new TusClient(server.url, {
+      parallelUploads: 3,
+      chunkSize: 4 * KIB,
+      onBeforeRequest(request) {
+        if (request.method === "PATCH") patches++;
+      },
+    });
+    const controller = new AbortController();
+    const remove = server.faults.latency(2000, { method: "PATCH" });
+    const run = client.uploadFile({
+      fileStream: randomBytes(30 * KIB),
+      signal: controller.signal,
+    });
+    // Every part has its URL once its first PATCH goes out.
+    for (let i = 0; i < 200 && patches < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    controller.abort(new Error("stop"));
+    const error = await run.then(
+      () => assert.fail("the upload should be aborted"),
+      (failure: unknown) => failure,
+    );
+    remove();
+    assert.ok(error instanceof TusUploadFailed);
+    const created = server.uploads().map((upload) => upload.url).sort();
+    assert.equal(created.length, 3);
+    assert.deepEqual([...error.partUrls].sort(), created);
+    assert.equal(error.uploadUrl, null, "no final upload exists");
+    for (const url of error.partUrls) await client.deleteUpload(url);
+    assert.ok(server.uploads().every((upload) => upload.gone !== null));
+  });
+
   test("a server without concatenation is refused before any byte", async () => {
     await using server = await startTusServer({
       extensions: ["creation", "termination"],
