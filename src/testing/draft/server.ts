@@ -9,6 +9,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { DraftLimits } from "./_fields.ts";
 import { appendUpload, conflict } from "./_append.ts";
+import { corsHeaders, preflightHeaders } from "./_cors.ts";
 import { createUpload } from "./_create.ts";
 import { discard } from "./_ingest.ts";
 import { cancel, find, options, retrieveOffset } from "./_resource.ts";
@@ -56,6 +57,13 @@ export interface DraftServerOptions {
    * the editor's copy after draft -12 allows (PR #3493). @default {false}
    */
   minimalHead?: boolean;
+  /**
+   * Let pages on other origins use the server: answer CORS preflights
+   * (logged in `preflights`, never a violation) and add
+   * `Access-Control-Allow-Origin: *` and `Access-Control-Expose-Headers` (the
+   * draft's fields, `Location`, `Retry-After`) to every answer. @default {true}
+   */
+  cors?: boolean;
   /** Closes the server when aborted. */
   signal?: AbortSignal;
 }
@@ -95,6 +103,8 @@ export interface DraftServer extends AsyncDisposable {
   readonly faults: DraftFaults;
   /** Every request with its interim responses, in the order their handling ended. */
   readonly requests: readonly DraftRequestLogEntry[];
+  /** CORS preflights a browser sent, in order (not part of `requests`). */
+  readonly preflights: readonly DraftRequestLogEntry[];
   /** Every client MUST of the draft that a request broke. */
   readonly violations: readonly DraftViolation[];
   /** The stored bytes of an upload; `null` if unknown or gone. */
@@ -136,7 +146,9 @@ export async function startDraftServer(
   const sockets = new Set<Socket>();
   const server: Server = http.createServer((req, res) => {
     handle(ctx, req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end();
+      if (!res.headersSent) {
+        res.writeHead(500, ctx.settings.cors ? corsHeaders() : {}).end();
+      }
     });
   });
   server.on("connection", (socket: Socket) => {
@@ -187,6 +199,7 @@ export async function startDraftServer(
     interopVersion: ctx.settings.interopVersion,
     faults: ctx.faults,
     requests: ctx.requests,
+    preflights: ctx.preflights,
     violations: ctx.violations,
     bytesOf(uploadUrl) {
       const upload = ctx.uploads.get(idOf(uploadUrl));
@@ -240,6 +253,7 @@ function createContext(options: DraftServerOptions): DraftContext {
       concurrencyGraceMs: options.concurrencyGraceMs ?? 100,
       minimalHead: options.minimalHead ?? false,
       basePath,
+      cors: options.cors ?? true,
     },
     faults: new DraftFaults((url, status) => {
       const path = new URL(url, ctx.origin).pathname;
@@ -248,6 +262,7 @@ function createContext(options: DraftServerOptions): DraftContext {
     }),
     uploads: new Map(),
     requests: [],
+    preflights: [],
     violations: [],
     origin: "",
     limitsAnnounced: false,
@@ -262,6 +277,12 @@ async function handle(
 ): Promise<void> {
   const exchange = new Exchange(ctx, req, res);
   const { method, path } = exchange;
+  // Before faults and the interop check: a browser sends a preflight on its
+  // own, without the draft's fields, and it is no request of the client.
+  if (exchange.preflight) {
+    await discard(exchange);
+    return exchange.answer(204, preflightHeaders(exchange.headers));
+  }
   const delay = ctx.faults.delayOf(method);
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
   if (!exchange.interopMatches) {
