@@ -4,9 +4,11 @@ import { startDraftServer } from "../../src/testing/mod.ts";
 import {
   append,
   createEmpty,
+  hold,
   INTEROP,
   PARTIAL,
   request,
+  until,
 } from "./_draft_helpers.ts";
 
 const ORIGIN = { Origin: "http://127.0.0.1:1" } as const;
@@ -140,5 +142,39 @@ describe("draft server: CORS", () => {
     const head = await request(url, "HEAD", INTEROP);
     assert.equal(head.headers["access-control-allow-origin"], undefined);
     assert.equal(server.preflights.length, 0);
+  });
+
+  test("inFlight counts a request until it ends, and a latency whose client left handles nothing", async () => {
+    await using server = await startDraftServer();
+    const url = await createEmpty(server.url);
+    assert.equal(server.inFlight, 0);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const sent = append(url, 0, hold("abc", held), false);
+    await until(() => server.uploadOf(url)?.offset === 3);
+    assert.equal(server.inFlight, 1);
+    release();
+    assert.equal((await sent).status, 204);
+    await until(() => server.inFlight === 0);
+
+    // A PATCH whose client hangs up during an injected latency is dropped.
+    const slow = server.faults.latency(150, { method: "PATCH" });
+    const logged = server.requests.length;
+    const gone = new AbortController();
+    const cut = fetch(url, {
+      method: "PATCH",
+      headers: { ...INTEROP, "Content-Type": PARTIAL, "Upload-Offset": "3" },
+      body: "def",
+      signal: gone.signal,
+    }).catch(() => null);
+    await until(() => server.inFlight === 1);
+    gone.abort();
+    await cut;
+    await until(() => server.inFlight === 0);
+    await until(() => server.requests.length > logged);
+    slow();
+    assert.equal(server.uploadOf(url)?.offset, 3);
+    assert.deepEqual(server.violations, []);
+    assert.equal(server.requests.at(-1)?.status, 0);
   });
 });

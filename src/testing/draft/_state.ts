@@ -75,6 +75,8 @@ export interface DraftContext {
   readonly preflights: DraftRequestLogEntry[];
   readonly violations: DraftViolation[];
   origin: string;
+  /** Requests received whose handling has not ended (preflights included). */
+  inFlight: number;
   /** True once an OPTIONS answer announced the limits. */
   limitsAnnounced: boolean;
 }
@@ -88,6 +90,7 @@ export class Exchange {
   readonly headers: Readonly<Record<string, string>>;
   bodyBytes = 0;
   #logged = false;
+  #settled = false;
 
   constructor(
     readonly ctx: DraftContext,
@@ -106,6 +109,15 @@ export class Exchange {
     }
     this.headers = Object.freeze(headers);
     this.preflight = ctx.settings.cors && isPreflight(this.method, headers);
+    ctx.inFlight++;
+    res.once("close", () => this.#settle());
+  }
+
+  /** Counts the request out of `inFlight`, once. */
+  #settle() {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.ctx.inFlight--;
   }
 
   /** Whether this is a CORS preflight (not a request of the draft). */
@@ -235,6 +247,7 @@ export class Exchange {
   #log(status: number, responseHeaders: Record<string, string>) {
     if (this.#logged) return;
     this.#logged = true;
+    this.#settle();
     const log = this.preflight ? this.ctx.preflights : this.ctx.requests;
     log.push({
       method: this.method,

@@ -105,6 +105,11 @@ export interface DraftServer extends AsyncDisposable {
   readonly requests: readonly DraftRequestLogEntry[];
   /** CORS preflights a browser sent, in order (not part of `requests`). */
   readonly preflights: readonly DraftRequestLogEntry[];
+  /**
+   * Requests received whose handling has not ended yet (logged, or the
+   * connection gone), preflights included: 0 once the server is quiet.
+   */
+  readonly inFlight: number;
   /** Every client MUST of the draft that a request broke. */
   readonly violations: readonly DraftViolation[];
   /** The stored bytes of an upload; `null` if unknown or gone. */
@@ -201,6 +206,9 @@ export async function startDraftServer(
     requests: ctx.requests,
     preflights: ctx.preflights,
     violations: ctx.violations,
+    get inFlight() {
+      return ctx.inFlight;
+    },
     bytesOf(uploadUrl) {
       const upload = ctx.uploads.get(idOf(uploadUrl));
       if (!upload || upload.gone !== null) return null;
@@ -265,6 +273,7 @@ function createContext(options: DraftServerOptions): DraftContext {
     preflights: [],
     violations: [],
     origin: "",
+    inFlight: 0,
     limitsAnnounced: false,
   };
   return ctx;
@@ -284,7 +293,13 @@ async function handle(
     return exchange.answer(204, preflightHeaders(exchange.headers));
   }
   const delay = ctx.faults.delayOf(method);
-  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  if (delay > 0) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    // The latency stands for the network: a request whose client hung up
+    // meanwhile (a page reloaded) never reached the server. Handling it late
+    // would change the upload behind the back of the client's next request.
+    if (req.destroyed || res.destroyed) return exchange.logUnanswered();
+  }
   if (!exchange.interopMatches) {
     const raw = exchange.headers["upload-draft-interop-version"];
     exchange.violate(
