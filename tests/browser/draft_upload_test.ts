@@ -156,6 +156,8 @@ function assertDraftShaped(server: DraftServer, bytes: Uint8Array): void {
     `no body announced: ${post.headers["content-length"]}`,
   );
   assert.equal(post.headers["upload-draft-interop-version"], "9");
+  // The server sent its 104 all the same: Chromium's fetch passed over it.
+  assert.deepEqual(post.interim.map((i) => i.status), [104]);
 
   const patches = requests.filter((r) => r.method === "PATCH");
   assert.ok(patches.length >= Math.ceil(SIZE / CHUNK), `${patches.length}`);
