@@ -94,6 +94,8 @@ export function ingest(
       "close",
       () => settle(!stopped && req.complete ? result ?? "end" : "interrupted"),
     );
+    // A request destroyed before its body was read emits nothing more.
+    if (req.destroyed && !req.readableEnded) settle("interrupted");
   });
 }
 

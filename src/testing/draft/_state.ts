@@ -11,6 +11,7 @@ import {
   readIntegerField,
   uploadLimitField,
 } from "./_fields.ts";
+import { corsHeaders, isPreflight } from "./_cors.ts";
 import type { DraftFaults } from "./faults.ts";
 import type { DraftRule, DraftViolation } from "./violations.ts";
 
@@ -60,6 +61,8 @@ export interface DraftSettings {
   readonly concurrencyGraceMs: number;
   readonly minimalHead: boolean;
   readonly basePath: string;
+  /** Answer CORS preflights and let pages on other origins read answers. */
+  readonly cors: boolean;
 }
 
 /** Everything a handler works with. */
@@ -68,8 +71,12 @@ export interface DraftContext {
   readonly faults: DraftFaults;
   readonly uploads: Map<string, DraftUpload>;
   readonly requests: DraftRequestLogEntry[];
+  /** CORS preflights, apart from the draft's own requests. */
+  readonly preflights: DraftRequestLogEntry[];
   readonly violations: DraftViolation[];
   origin: string;
+  /** Requests received whose handling has not ended (preflights included). */
+  inFlight: number;
   /** True once an OPTIONS answer announced the limits. */
   limitsAnnounced: boolean;
 }
@@ -83,6 +90,7 @@ export class Exchange {
   readonly headers: Readonly<Record<string, string>>;
   bodyBytes = 0;
   #logged = false;
+  #settled = false;
 
   constructor(
     readonly ctx: DraftContext,
@@ -100,7 +108,20 @@ export class Exchange {
       }
     }
     this.headers = Object.freeze(headers);
+    this.preflight = ctx.settings.cors && isPreflight(this.method, headers);
+    ctx.inFlight++;
+    res.once("close", () => this.#settle());
   }
+
+  /** Counts the request out of `inFlight`, once. */
+  #settle() {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.ctx.inFlight--;
+  }
+
+  /** Whether this is a CORS preflight (not a request of the draft). */
+  readonly preflight: boolean;
 
   /** Whether the request carried the server's interop version. */
   get interopMatches(): boolean {
@@ -153,7 +174,9 @@ export class Exchange {
     body: string | null = null,
     close = false,
   ): void {
-    const all: Record<string, string> = { ...headers };
+    const all: Record<string, string> = this.ctx.settings.cors
+      ? { ...corsHeaders(), ...headers }
+      : { ...headers };
     if (close) all["connection"] = "close";
     if (body !== null) {
       all["content-length"] = String(new TextEncoder().encode(body).length);
@@ -224,7 +247,9 @@ export class Exchange {
   #log(status: number, responseHeaders: Record<string, string>) {
     if (this.#logged) return;
     this.#logged = true;
-    this.ctx.requests.push({
+    this.#settle();
+    const log = this.preflight ? this.ctx.preflights : this.ctx.requests;
+    log.push({
       method: this.method,
       effectiveMethod: this.method,
       path: this.path,

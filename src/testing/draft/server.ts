@@ -9,6 +9,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { DraftLimits } from "./_fields.ts";
 import { appendUpload, conflict } from "./_append.ts";
+import { corsHeaders, preflightHeaders } from "./_cors.ts";
 import { createUpload } from "./_create.ts";
 import { discard } from "./_ingest.ts";
 import { cancel, find, options, retrieveOffset } from "./_resource.ts";
@@ -56,6 +57,13 @@ export interface DraftServerOptions {
    * the editor's copy after draft -12 allows (PR #3493). @default {false}
    */
   minimalHead?: boolean;
+  /**
+   * Let pages on other origins use the server: answer CORS preflights
+   * (logged in `preflights`, never a violation) and add
+   * `Access-Control-Allow-Origin: *` and `Access-Control-Expose-Headers` (the
+   * draft's fields, `Location`, `Retry-After`) to every answer. @default {true}
+   */
+  cors?: boolean;
   /** Closes the server when aborted. */
   signal?: AbortSignal;
 }
@@ -95,6 +103,13 @@ export interface DraftServer extends AsyncDisposable {
   readonly faults: DraftFaults;
   /** Every request with its interim responses, in the order their handling ended. */
   readonly requests: readonly DraftRequestLogEntry[];
+  /** CORS preflights a browser sent, in order (not part of `requests`). */
+  readonly preflights: readonly DraftRequestLogEntry[];
+  /**
+   * Requests received whose handling has not ended yet (logged, or the
+   * connection gone), preflights included: 0 once the server is quiet.
+   */
+  readonly inFlight: number;
   /** Every client MUST of the draft that a request broke. */
   readonly violations: readonly DraftViolation[];
   /** The stored bytes of an upload; `null` if unknown or gone. */
@@ -136,7 +151,9 @@ export async function startDraftServer(
   const sockets = new Set<Socket>();
   const server: Server = http.createServer((req, res) => {
     handle(ctx, req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end();
+      if (!res.headersSent) {
+        res.writeHead(500, ctx.settings.cors ? corsHeaders() : {}).end();
+      }
     });
   });
   server.on("connection", (socket: Socket) => {
@@ -187,7 +204,11 @@ export async function startDraftServer(
     interopVersion: ctx.settings.interopVersion,
     faults: ctx.faults,
     requests: ctx.requests,
+    preflights: ctx.preflights,
     violations: ctx.violations,
+    get inFlight() {
+      return ctx.inFlight;
+    },
     bytesOf(uploadUrl) {
       const upload = ctx.uploads.get(idOf(uploadUrl));
       if (!upload || upload.gone !== null) return null;
@@ -240,6 +261,7 @@ function createContext(options: DraftServerOptions): DraftContext {
       concurrencyGraceMs: options.concurrencyGraceMs ?? 100,
       minimalHead: options.minimalHead ?? false,
       basePath,
+      cors: options.cors ?? true,
     },
     faults: new DraftFaults((url, status) => {
       const path = new URL(url, ctx.origin).pathname;
@@ -248,8 +270,10 @@ function createContext(options: DraftServerOptions): DraftContext {
     }),
     uploads: new Map(),
     requests: [],
+    preflights: [],
     violations: [],
     origin: "",
+    inFlight: 0,
     limitsAnnounced: false,
   };
   return ctx;
@@ -262,8 +286,20 @@ async function handle(
 ): Promise<void> {
   const exchange = new Exchange(ctx, req, res);
   const { method, path } = exchange;
+  // Before faults and the interop check: a browser sends a preflight on its
+  // own, without the draft's fields, and it is no request of the client.
+  if (exchange.preflight) {
+    await discard(exchange);
+    return exchange.answer(204, preflightHeaders(exchange.headers));
+  }
   const delay = ctx.faults.delayOf(method);
-  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  if (delay > 0) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    // The latency stands for the network: a request whose client hung up
+    // meanwhile (a page reloaded) never reached the server. Handling it late
+    // would change the upload behind the back of the client's next request.
+    if (req.destroyed || res.destroyed) return exchange.logUnanswered();
+  }
   if (!exchange.interopMatches) {
     const raw = exchange.headers["upload-draft-interop-version"];
     exchange.violate(

@@ -1,0 +1,98 @@
+// The page under test for the resumable-upload draft: tusflow, bundled for
+// the browser as ./tusflow.js, uploads the File chosen in #file and shows its
+// progress. The same page as page.js, with a protocol. Query parameters:
+// `protocol` ("tus-v1" or "ietf-draft", given to TusClient), `endpoint` (the
+// creation URL), `mode` ("storeUrl": the client resumes
+// by fingerprint through WebStorageUrlStorage; "manual": the page keeps the
+// upload URL in localStorage itself and resumes it with createUploader) and
+// `chunkSize` (bytes).
+// A computed specifier, so that type checkers do not look for the bundle.
+const bundle = new URL("./tusflow.js", import.meta.url).href;
+const { TusClient, WebStorageUrlStorage } = await import(bundle);
+
+const params = new URLSearchParams(location.search);
+const endpoint = params.get("endpoint") ?? "";
+const protocol = params.get("protocol") ?? "ietf-draft";
+const mode = params.get("mode") === "manual" ? "manual" : "storeUrl";
+const chunkSize = Number(params.get("chunkSize") ?? 262_144);
+const MANUAL_KEY = "tusflow-browser-draft-test:upload-url";
+
+const byId = (id) => document.getElementById(id);
+byId("mode").textContent = `${mode}, ${protocol}`;
+byId("endpoint").textContent = endpoint;
+const storedAtLoad = mode === "storeUrl"
+  ? storedByClient()
+  : localStorage.getItem(MANUAL_KEY);
+byId("stored").textContent = storedAtLoad ?? "none";
+document.body.dataset.state = "ready";
+
+/** The URL tusflow's WebStorageUrlStorage holds, if any (one upload here). */
+function storedByClient() {
+  for (let i = 0; i < localStorage.length; i++) {
+    const key = localStorage.key(i);
+    if (key?.startsWith("tusflow::")) return localStorage.getItem(key);
+  }
+  return null;
+}
+
+function show(uploaded, total) {
+  const percent = total ? Math.floor((uploaded * 100) / total) : 100;
+  byId("bar").value = percent;
+  byId("percent").textContent = `${percent}%`;
+  byId("bytes").textContent = `${uploaded} of ${total} bytes`;
+  document.body.dataset.uploaded = String(uploaded);
+  document.body.dataset.total = String(total);
+}
+
+function setStatus(state, text) {
+  document.body.dataset.state = state;
+  const status = byId("status");
+  status.className = state;
+  status.textContent = text;
+}
+
+async function upload(file) {
+  setStatus("uploading", `Uploading ${file.name} (${file.size} bytes)…`);
+  const client = new TusClient(endpoint, {
+    protocol,
+    chunkSize,
+    retryDelay: 10,
+    ...(mode === "storeUrl"
+      ? { storeUrl: true, urlStorage: new WebStorageUrlStorage() }
+      : {}),
+  });
+  if (storedAtLoad) {
+    const info = await client.getUploadInfo(storedAtLoad);
+    byId("resumed").textContent = String(info.offset);
+    document.body.dataset.resumedFrom = String(info.offset);
+  }
+  const onProgress = (stats) => show(stats.uploadedBytes, stats.totalBytes);
+  const metadata = { filename: file.name, filetype: file.type };
+  if (mode === "storeUrl") {
+    return await client.uploadFile({ fileStream: file, metadata, onProgress });
+  }
+  const uploader = await client.createUploader({
+    fileStream: file,
+    metadata,
+    ...(storedAtLoad ? { uploadUrl: storedAtLoad } : {}),
+  });
+  try {
+    localStorage.setItem(MANUAL_KEY, uploader.url);
+    return await uploader.upload({ onProgress });
+  } finally {
+    await uploader.close();
+  }
+}
+
+byId("file").addEventListener("change", async (event) => {
+  const file = event.target.files?.[0];
+  if (!file) return;
+  try {
+    const url = await upload(file);
+    byId("url").textContent = url;
+    document.body.dataset.url = url;
+    setStatus("done", `Upload complete: ${file.name}`);
+  } catch (error) {
+    setStatus("failed", `Upload failed: ${error?.message ?? error}`);
+  }
+});
