@@ -50,21 +50,21 @@ import {
   afterRetryScheduled,
   afterServerState,
   clampStopAt,
+  forgetsOnSuccess,
   initialContext,
+  isChunkConflict,
   isComplete,
-  MAX_CONFLICTS,
+  isRefusedChunk,
+  isStaleStoredUrl,
+  mayRetry,
+  needsAnnouncing,
+  needsRemembering,
   oneChunkMore,
   retryEventOf,
   shouldPause,
+  tooManyConflicts,
 } from "./upload_logic.ts";
-import {
-  canRetry,
-  canRetryCreation,
-  isChecksumMismatch,
-  isConflictError,
-  isGoneError,
-  isRefusal,
-} from "./retry_policy.ts";
+import { isChecksumMismatch } from "./retry_policy.ts";
 import { abortFailure, conflictFailure } from "./upload_failures.ts";
 import type {
   FailedStep,
@@ -135,32 +135,18 @@ export const uploadMachineDefinition = setup({
     needsRecall: ({ context }) => !context.recallDone,
     needsProbe: ({ context }) => !context.probeDone,
     hasUrl: ({ context }) => context.url !== null,
-    needsRemembering: ({ context }) =>
-      context.recall !== null && context.storageKey !== null &&
-      !context.urlStored,
-    needsAnnouncing: ({ context }) =>
-      context.onUploadUrlAvailable !== null && !context.announced,
+    needsRemembering: ({ context }) => needsRemembering(context),
+    needsAnnouncing: ({ context }) => needsAnnouncing(context),
     isComplete: ({ context }) => isComplete(context),
-    forgetsOnSuccess: ({ context }) =>
-      isComplete(context) && context.urlStored &&
-      context.recall?.removeOnSuccess === true,
+    forgetsOnSuccess: ({ context }) => forgetsOnSuccess(context),
     shouldPause: ({ context }) => shouldPause(context),
     isOffsetDisputed: ({ context }) => context.offsetDisputed,
-    isStaleStoredUrl: ({ context }) =>
-      context.urlRecalled && context.failedStep !== "send" &&
-      isGoneError(context.failure),
-    isConflict: ({ context }) =>
-      context.failedStep === "send" && isConflictError(context.failure),
-    canRetry: ({ context }) =>
-      context.failedStep === "create"
-        ? canRetryCreation(context, context.failure)
-        : context.failedStep !== "prepare" &&
-          canRetry(context, context.failure),
-    isRefusedChunk: ({ context }) =>
-      context.failedStep === "send" && isRefusal(context.failure),
+    isStaleStoredUrl: ({ context }) => isStaleStoredUrl(context),
+    isConflict: ({ context }) => isChunkConflict(context),
+    canRetry: ({ context }) => mayRetry(context),
+    isRefusedChunk: ({ context }) => isRefusedChunk(context),
     resendsSameBytes: ({ context }) => isChecksumMismatch(context.failure),
-    tooManyConflicts: ({ context }) =>
-      !isComplete(context) && context.conflicts >= MAX_CONFLICTS,
+    tooManyConflicts: ({ context }) => tooManyConflicts(context),
   },
   actions: {
     storeRecalled: assign((_, params: { output: Recalled }) =>

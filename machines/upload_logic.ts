@@ -9,7 +9,14 @@ import type { ChunkResult } from "../src/http/send_chunk.ts";
 import type { UploadState } from "../src/http/read_upload.ts";
 import { chunkPrefetcher } from "../src/input/chunk_prefetch.ts";
 import type { ChecksumAlgorithm } from "../src/protocol/checksum.ts";
-import { retryWait } from "./retry_policy.ts";
+import {
+  canRetry,
+  canRetryCreation,
+  isConflictError,
+  isGoneError,
+  isRefusal,
+  retryWait,
+} from "./retry_policy.ts";
 import { uploadFailure } from "./upload_failures.ts";
 import type {
   RetryEvent,
@@ -299,4 +306,54 @@ export function afterForgetting(
     lengthDeferred: context.source.size === null,
     stats: statsAt(context.stats, 0, context.source.size),
   };
+}
+
+/** A new URL to store: storage is on, the key known, the URL not yet stored. */
+export function needsRemembering(context: UploadContext): boolean {
+  return context.recall !== null && context.storageKey !== null &&
+    !context.urlStored;
+}
+
+/** `onUploadUrlAvailable` is given and not yet told. */
+export function needsAnnouncing(context: UploadContext): boolean {
+  return context.onUploadUrlAvailable !== null && !context.announced;
+}
+
+/** Complete, stored, and `removeFingerprintOnSuccess` asks to forget it. */
+export function forgetsOnSuccess(context: UploadContext): boolean {
+  return isComplete(context) && context.urlStored &&
+    context.recall?.removeOnSuccess === true;
+}
+
+/** A URL from storage answered 404 or 410 (outside a PATCH): forget it. */
+export function isStaleStoredUrl(context: UploadContext): boolean {
+  return context.urlRecalled && context.failedStep !== "send" &&
+    isGoneError(context.failure);
+}
+
+/** A PATCH answered 409. */
+export function isChunkConflict(context: UploadContext): boolean {
+  return context.failedStep === "send" && isConflictError(context.failure);
+}
+
+/**
+ * The failure gets another attempt: a POST only when it never reached the
+ * server, preparation steps (fingerprint, storage, OPTIONS) never, any
+ * other request by the retry policy, within the budget.
+ */
+export function mayRetry(context: UploadContext): boolean {
+  if (context.failedStep === "prepare") return false;
+  return context.failedStep === "create"
+    ? canRetryCreation(context, context.failure)
+    : canRetry(context, context.failure);
+}
+
+/** A PATCH refused with a 4xx that no retry changes. */
+export function isRefusedChunk(context: UploadContext): boolean {
+  return context.failedStep === "send" && isRefusal(context.failure);
+}
+
+/** Conflicts keep coming without progress, and the upload is not complete. */
+export function tooManyConflicts(context: UploadContext): boolean {
+  return !isComplete(context) && context.conflicts >= MAX_CONFLICTS;
 }
