@@ -203,18 +203,25 @@ export function benchGroups(
 ): BenchGroup[] {
   const { sizes, runs } = options;
   const groups: BenchGroup[] = [];
-  for (const peer of ["discard", "tus-node"] as const) {
-    for (const chunk of THROUGHPUT_CHUNKS) {
-      groups.push(throughputGroup(peer, chunk, sizes, runs));
-    }
+  // The cases the targets read come first, so that a run cut short still
+  // judges them; @tus/server and the huge stream come last.
+  for (const chunk of THROUGHPUT_CHUNKS) {
+    groups.push(throughputGroup("discard", chunk, sizes, runs));
   }
-  const memory = options.huge ? sizes.memory : sizes.memory.slice(0, -1);
-  for (const size of memory) {
-    const huge = size === sizes.memory.at(-1);
+  const [huge, ...rest] = [...sizes.memory].reverse();
+  for (const size of rest.reverse()) {
     for (const chunk of MEMORY_CHUNKS) {
-      groups.push(memoryGroup(size, chunk, huge ? 1 : runs));
+      groups.push(memoryGroup(size, chunk, runs));
     }
   }
   groups.push(concurrencyGroup(sizes, runs));
+  for (const chunk of THROUGHPUT_CHUNKS) {
+    groups.push(throughputGroup("tus-node", chunk, sizes, runs));
+  }
+  if (options.huge && huge !== undefined) {
+    for (const chunk of MEMORY_CHUNKS) {
+      groups.push(memoryGroup(huge, chunk, 1));
+    }
+  }
   return groups;
 }

@@ -34,11 +34,13 @@ import {
   MIB,
   QUICK,
   sizeLabel,
+  type Sizes,
 } from "./_matrix.ts";
 import { renderReport, type RunRecord, summarize } from "./_report.ts";
 import {
   removeBundles,
   ROOT,
+  type Runtime,
   runtimeVersions,
   scriptCommand,
   tusflowModule,
@@ -159,10 +161,131 @@ async function packageVersion(name: string): Promise<string> {
 }
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(", ");
+const startedAt = performance.now();
+const loadAtStart = load();
+let maxLoad = loadavg()[0]!;
+let versions: Record<Runtime, string> | undefined;
+let packages: Record<string, string> | undefined;
+
+let servers: { discard: BenchServer; tusNode: TusNodeServer };
+
+/** Runs a case once, then checks on the server that it is complete. */
+async function measure(benchCase: BenchCase): Promise<RunRecord> {
+  if (benchCase.peer === "tus-node" && !servers.tusNode.alive) {
+    console.log("@tus/server died; starting a new one");
+    await servers.tusNode.close();
+    servers.tusNode = await TusNodeServer.start();
+  }
+  const spec: CaseSpec = {
+    ...benchCase.spec,
+    endpoint: benchCase.peer === "discard"
+      ? servers.discard.url
+      : servers.tusNode.endpoint,
+    module: tusflowModule(benchCase.runtime),
+  };
+  const { result, failure: caseFailure } = await runCase(benchCase, spec);
+  let failure = caseFailure;
+  if (benchCase.peer === "tus-node") {
+    if (!failure && result) {
+      failure = await verifyTusNode(result.urls).catch((error) =>
+        `cannot verify on @tus/server: ${error.message}`
+      );
+    }
+    await clearStore(servers.tusNode.directory);
+    return { result, failure, requests: null };
+  }
+  const report = await servers.discard.report().catch(async (error) => {
+    console.log(`discarding server: ${error.message}; restarting`);
+    await Promise.resolve(servers.discard[Symbol.asyncDispose]()).catch(
+      () => {},
+    );
+    servers.discard = await startBenchServer("bun");
+    return null;
+  });
+  const expected = spec.size * spec.count;
+  if (!failure && !report) failure = "no report from the server";
+  if (!failure && report && report.complete !== spec.count) {
+    failure = `${
+      spec.count - report.complete
+    } upload(s) incomplete on the server`;
+  } else if (!failure && report && report.storedBytes !== expected) {
+    failure = `server holds ${report.storedBytes} of ${expected} bytes`;
+  }
+  return { result, failure, requests: report?.requests ?? null };
+}
+
+/** One small upload per runtime and client, to warm the caches. */
+function warmUps(cases: BenchCase[]): BenchCase[] {
+  const seen = new Map<string, BenchCase>();
+  for (const c of cases) {
+    const key = `${c.runtime} ${c.spec.client}`;
+    if (seen.has(key)) continue;
+    seen.set(key, {
+      ...c,
+      peer: "discard",
+      spec: { ...c.spec, input: "bytes", size: MIB, count: 1 },
+    });
+  }
+  return [...seen.values()];
+}
+
+/** Renders the report and writes it to `out`; resolves to its text. */
+async function writeReport(
+  sizes: Sizes,
+  cases: BenchCase[],
+  records: Map<string, RunRecord[]>,
+  partial: string | null,
+): Promise<string> {
+  versions ??= await runtimeVersions();
+  packages ??= {
+    tusServer: await packageVersion("@tus/server"),
+    fileStore: await packageVersion("@tus/file-store"),
+    tusJs: await packageVersion("tus-js-client"),
+  };
+  const elapsedS = (performance.now() - startedAt) / 1000;
+  const argv = process.argv.slice(2).join(" ");
+  const report = renderReport({
+    date: new Date().toISOString(),
+    command: `node_modules/.bin/deno run -A bench/run.ts${
+      argv ? ` ${argv}` : ""
+    }`,
+    machine: await machine(),
+    versions:
+      `Deno ${versions.deno}, Bun ${versions.bun}, Node ${versions.node} (tusflow from npm/ on Node); ` +
+      `@tus/server ${packages.tusServer} with @tus/file-store ${packages.fileStore} on Node; ` +
+      `tus-js-client ${packages.tusJs}`,
+    load:
+      `${loadAtStart} at start, ${load()} at end, highest 1-min load seen between runs ${
+        maxLoad.toFixed(2)
+      } (this benchmark alone keeps it near 2)`,
+    elapsed: `${(elapsedS / 60).toFixed(1)} min`,
+    notes: [
+      ...(partial ? [`**Partial**: ${partial}.`] : []),
+      "MB/s is 10^6 bytes per second. Each figure is the median of the runs; every run is a fresh process.",
+      `Sizes: throughput uploads ${
+        sizeLabel(sizes.throughput)
+      } held in memory; memory streams ${
+        sizes.memory.map(sizeLabel).join(", ")
+      } (the largest runs once${
+        flags["no-huge"] ? "; skipped with --no-huge" : ""
+      }); ${sizes.many} concurrent uploads of ${sizeLabel(sizes.manySize)}.`,
+      "The discarding server is bench/serve.ts on Bun (it counts requests and bytes, keeps none); @tus/server writes to its FileStore on disk. Both share the 2 cores with the client.",
+      'Raw fetch is the baseline: the same POST and PATCHes with plain fetch, no checksum, one after the other (`redirect: "error"`); with chunk ∞ its one PATCH streams the body.',
+      "The Python resumable-upload client's 368 and 459 MB/s (sha1, 1 and 8 MiB chunks) are fixed figures measured earlier on this kind of machine, not in this run.",
+      "RSS before = after importing the client and building the inputs; peak = max of samples every 10 ms and the kernel's VmHWM; growth = peak − before.",
+      ...(quick
+        ? [
+          "--quick: small sizes and one run, for smoke checks only; the verdicts are indicative.",
+        ]
+        : []),
+    ],
+  }, summarize(cases, records));
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, report);
+  return report;
+}
 
 async function main(): Promise<number> {
-  const started = performance.now();
-  const loadAtStart = load();
   if (!flags["no-build"]) {
     console.log("Building npm/ (deno run -A npm-build.ts)…");
     const code = await run(join(ROOT, "node_modules", ".bin", "deno"), [
@@ -187,12 +310,16 @@ async function main(): Promise<number> {
     }, median of ${runs})`,
   );
 
-  let discard: BenchServer = await startBenchServer("bun");
-  let tusNode = await TusNodeServer.start();
+  servers = {
+    discard: await startBenchServer("bun"),
+    tusNode: await TusNodeServer.start(),
+  };
   const records = new Map<string, RunRecord[]>();
   let done = 0;
-  let maxLoad = loadavg()[0]!;
   try {
+    // Not recorded: Deno's first run of a file compiles it, which would
+    // show in the first case's memory high-water mark.
+    for (const benchCase of warmUps(cases)) await measure(benchCase);
     for (const group of groups) {
       const groupStarted = performance.now();
       console.log(`\n## ${group.name}`);
@@ -200,59 +327,12 @@ async function main(): Promise<number> {
       for (let round = 0; round < most; round++) {
         for (const benchCase of group.cases) {
           if (round >= benchCase.runs) continue;
-          if (benchCase.peer === "tus-node" && !tusNode.alive) {
-            console.log("@tus/server died; starting a new one");
-            await tusNode.close();
-            tusNode = await TusNodeServer.start();
-          }
-          const spec: CaseSpec = {
-            ...benchCase.spec,
-            endpoint: benchCase.peer === "discard"
-              ? discard.url
-              : tusNode.endpoint,
-            module: tusflowModule(benchCase.runtime),
-          };
-          const { result, failure: caseFailure } = await runCase(
-            benchCase,
-            spec,
-          );
-          let failure = caseFailure;
-          let requests: number | null = null;
-          if (benchCase.peer === "discard") {
-            const report = await discard.report().catch(async (error) => {
-              console.log(`discarding server: ${error.message}; restarting`);
-              await Promise.resolve(discard[Symbol.asyncDispose]()).catch(
-                () => {},
-              );
-              discard = await startBenchServer("bun");
-              return null;
-            });
-            requests = report?.requests ?? null;
-            const expected = spec.size * spec.count;
-            if (!failure && report && report.complete !== spec.count) {
-              failure = `${
-                spec.count - report.complete
-              } upload(s) incomplete on the server`;
-            } else if (!failure && report && report.storedBytes !== expected) {
-              failure =
-                `server holds ${report.storedBytes} of ${expected} bytes`;
-            }
-          } else {
-            if (!failure && result) {
-              failure = await verifyTusNode(result.urls).catch((error) =>
-                `cannot verify on @tus/server: ${error.message}`
-              );
-            }
-            await clearStore(tusNode.directory);
-          }
+          const record = await measure(benchCase);
           (records.get(benchCase.id) ??
-            records.set(benchCase.id, []).get(benchCase.id)!).push({
-              result,
-              failure,
-              requests,
-            });
+            records.set(benchCase.id, []).get(benchCase.id)!).push(record);
           done++;
           maxLoad = Math.max(maxLoad, loadavg()[0]!);
+          const { result, failure, requests } = record;
           const mbps = result ? result.bytes / result.seconds / 1e6 : null;
           console.log(
             `[${done}/${total}] ${benchCase.id} #${round + 1}: ${
@@ -265,67 +345,27 @@ async function main(): Promise<number> {
           );
         }
       }
-      const minutes = (performance.now() - started) / 60_000;
+      const minutes = (performance.now() - startedAt) / 60_000;
       console.log(
         `(${group.name}: ${
           ((performance.now() - groupStarted) / 1000).toFixed(0)
         } s; ${minutes.toFixed(1)} min so far)`,
       );
+      await writeReport(
+        sizes,
+        cases,
+        records,
+        `${done} of ${total} runs done; the run stopped or is still going`,
+      );
     }
   } finally {
-    await discard[Symbol.asyncDispose]();
-    await tusNode.close();
+    await servers.discard[Symbol.asyncDispose]();
+    await servers.tusNode.close();
     await removeBundles();
   }
 
-  const versions = await runtimeVersions();
-  const elapsedS = (performance.now() - started) / 1000;
-  const argv = process.argv.slice(2).join(" ");
-  const report = renderReport({
-    date: new Date().toISOString(),
-    command: `node_modules/.bin/deno run -A bench/run.ts${
-      argv ? ` ${argv}` : ""
-    }`,
-    machine: await machine(),
-    versions:
-      `Deno ${versions.deno}, Bun ${versions.bun}, Node ${versions.node}` +
-      ` (tusflow from npm/ on Node); @tus/server ${await packageVersion(
-        "@tus/server",
-      )} with @tus/file-store ${await packageVersion(
-        "@tus/file-store",
-      )} on Node; tus-js-client ${await packageVersion(
-        "tus-js-client",
-      )}`,
-    load:
-      `${loadAtStart} at start, ${load()} at end, highest 1-min load seen between runs ${
-        maxLoad.toFixed(2)
-      } (this benchmark alone keeps it near 2)`,
-    elapsed: `${(elapsedS / 60).toFixed(1)} min`,
-    notes: [
-      "MB/s is 10^6 bytes per second. Each figure is the median of the runs; every run is a fresh process.",
-      `Sizes: throughput uploads ${
-        sizeLabel(sizes.throughput)
-      } held in memory; memory streams ${
-        sizes.memory.map(sizeLabel).join(", ")
-      } (the largest runs once${
-        flags["no-huge"] ? "; skipped with --no-huge" : ""
-      }); ${sizes.many} concurrent uploads of ${sizeLabel(sizes.manySize)}.`,
-      "The discarding server is bench/serve.ts on Bun (it counts requests and bytes, keeps none); @tus/server writes to its FileStore on disk. Both share the 2 cores with the client.",
-      'Raw fetch is the baseline: the same POST and PATCHes with plain fetch, no checksum, one after the other (`redirect: "error"`); with chunk ∞ its one PATCH streams the body.',
-      "The Python resumable-upload client's 368 and 459 MB/s (sha1, 1 and 8 MiB chunks) are fixed figures measured earlier on this kind of machine, not in this run.",
-      "RSS before = after importing the client and building the inputs; peak = max of samples every 10 ms and the kernel's VmHWM; growth = peak − before.",
-      ...(quick
-        ? [
-          "--quick: small sizes and one run, for smoke checks only; the verdicts are indicative.",
-        ]
-        : []),
-    ],
-  }, summarize(cases, records));
-  console.log(`\n${report}`);
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, report);
+  console.log(`\n${await writeReport(sizes, cases, records, null)}`);
   console.log(`written to ${relative(ROOT, out)}`);
   return 0;
 }
-
 process.exit(await main());
