@@ -27,6 +27,8 @@ export interface CaseSummary {
   failure: string | null;
   /** MB/s (10^6 bytes per second), median. */
   mbps: number | null;
+  /** Client CPU seconds (all threads) per 10^9 bytes, median. */
+  cpuPerGb: number | null;
   rssImported: number | null;
   rssBefore: number | null;
   rssPeak: number | null;
@@ -72,6 +74,7 @@ export function summarize(
       good: good.length,
       failure: runs.find((r) => r.failure !== null)?.failure ?? null,
       mbps: pick((r) => r.bytes / r.seconds / 1e6),
+      cpuPerGb: pick((r) => r.cpuSeconds / (r.bytes / 1e9)),
       rssImported: pick((r) => r.rssImported),
       rssBefore: pick((r) => r.rssBefore),
       rssPeak: pick((r) => r.rssPeak),
@@ -139,6 +142,7 @@ function throughputTable(summaries: CaseSummary[]): string {
         num(s.mbps),
         num(ratio(s.mbps, raw?.mbps ?? null), 2),
         num(ratio(s.mbps, tusJs?.mbps ?? null), 2),
+        num(s.cpuPerGb, 2),
         num(s.requests),
         mib(s.rssPeak),
         status(s),
@@ -153,6 +157,7 @@ function throughputTable(summaries: CaseSummary[]): string {
     "MB/s",
     "× raw fetch",
     "× tus-js-client",
+    "CPU s/GB",
     "requests",
     "peak RSS MiB",
     "complete",
@@ -222,6 +227,7 @@ function concurrencyTable(summaries: CaseSummary[]): string {
       clientLabel(s.case),
       `${s.case.spec.count} × ${sizeLabel(s.case.spec.size)}`,
       num(s.mbps),
+      num(s.cpuPerGb, 2),
       mib(s.rssImported),
       mib(s.case.spec.size * s.case.spec.count),
       mib(s.rssPeak),
@@ -235,6 +241,7 @@ function concurrencyTable(summaries: CaseSummary[]): string {
     "client",
     "uploads",
     "aggregate MB/s",
+    "CPU s/GB",
     "RSS after import MiB",
     "inputs MiB",
     "peak MiB",

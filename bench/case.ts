@@ -44,6 +44,8 @@ export interface CaseResult {
   errors: number;
   /** Wall time of the uploads, from the first request to the last answer. */
   seconds: number;
+  /** CPU time of the whole process (all threads, user + system) during the uploads. */
+  cpuSeconds: number;
   /** Bytes uploaded in all. */
   bytes: number;
   /** RSS as the process started. */
@@ -245,9 +247,11 @@ async function main(): Promise<CaseResult> {
   const sampler = setInterval(() => {
     sampled = Math.max(sampled, rss());
   }, 10);
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const settled = await Promise.allSettled(inputs.map(upload));
   const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
   clearInterval(sampler);
   const failures = settled.filter((s) => s.status === "rejected");
   const first = failures[0] as PromiseRejectedResult | undefined;
@@ -256,6 +260,7 @@ async function main(): Promise<CaseResult> {
     ...(first ? { error: String(first.reason?.message ?? first.reason) } : {}),
     errors: failures.length,
     seconds,
+    cpuSeconds: (used.user + used.system) / 1e6,
     bytes: spec.size * spec.count,
     rssStart,
     rssImported,

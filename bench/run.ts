@@ -272,6 +272,7 @@ async function writeReport(
       "The discarding server is bench/serve.ts on Bun (it counts requests and bytes, keeps none); @tus/server writes to its FileStore on disk. Both share the 2 cores with the client.",
       'Raw fetch is the baseline: the same POST and PATCHes with plain fetch, no checksum, one after the other (`redirect: "error"`); with chunk ∞ its one PATCH streams the body.',
       "The Python resumable-upload client's 368 and 459 MB/s (sha1, 1 and 8 MiB chunks) are fixed figures measured earlier on this kind of machine, not in this run.",
+      "CPU s/GB: the client process's CPU time (every thread, user + system) per 10^9 bytes uploaded; less sensitive to a busy machine than MB/s.",
       "RSS before = after importing the client and building the inputs; peak = max of samples every 10 ms and the kernel's VmHWM; growth = peak − before.",
       ...(quick
         ? [
