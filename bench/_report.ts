@@ -106,6 +106,11 @@ function table(head: string[], rows: string[][]): string {
   );
 }
 
+/** A heading and its table, or nothing when the table has no rows. */
+function section(title: string, body: string): string[] {
+  return body.split("\n").length > 2 ? [`## ${title}`, "", body, ""] : [];
+}
+
 function status(s: CaseSummary): string {
   if (s.good === s.runs && s.runs > 0) return `${s.good}/${s.runs}`;
   return `${s.good}/${s.runs} ✗ ${s.failure ?? "no result"}`;
@@ -420,17 +425,17 @@ export function renderReport(
     "",
     verdictTable(list),
     "",
-    "## Throughput (one upload of bytes in memory)",
-    "",
-    throughputTable(summaries),
-    "",
-    "## Memory (one upload of a generated stream, checksum off)",
-    "",
-    memoryTable(summaries),
-    "",
-    "## Concurrency (1 MiB chunks, checksum off; raw fetch for comparison, no target)",
-    "",
-    concurrencyTable(summaries),
-    "",
+    ...section(
+      "Throughput (one upload of bytes in memory)",
+      throughputTable(summaries),
+    ),
+    ...section(
+      "Memory (one upload of a generated stream, checksum off)",
+      memoryTable(summaries),
+    ),
+    ...section(
+      "Concurrency (1 MiB chunks, checksum off; raw fetch for comparison, no target)",
+      concurrencyTable(summaries),
+    ),
   ].join("\n");
 }
