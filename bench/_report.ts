@@ -16,6 +16,8 @@ export interface RunRecord {
   failure: string | null;
   /** Requests the discarding server counted; `null` for @tus/server. */
   requests: number | null;
+  /** Of those, the ones with an `Upload-Checksum` header. */
+  checksummed: number | null;
 }
 
 /** A case with the medians of its runs. */
@@ -33,6 +35,7 @@ export interface CaseSummary {
   rssBefore: number | null;
   rssPeak: number | null;
   requests: number | null;
+  checksummed: number | null;
 }
 
 /** A target and whether this run met it. */
@@ -80,6 +83,9 @@ export function summarize(
       rssPeak: pick((r) => r.rssPeak),
       requests: median(
         good.flatMap((r) => r.requests === null ? [] : [r.requests]),
+      ),
+      checksummed: median(
+        good.flatMap((r) => r.checksummed === null ? [] : [r.checksummed]),
       ),
     };
   });
@@ -149,6 +155,7 @@ function throughputTable(summaries: CaseSummary[]): string {
         num(ratio(s.mbps, tusJs?.mbps ?? null), 2),
         num(s.cpuPerGb, 2),
         num(s.requests),
+        num(s.checksummed),
         mib(s.rssPeak),
         status(s),
       ];
@@ -164,6 +171,7 @@ function throughputTable(summaries: CaseSummary[]): string {
     "× tus-js-client",
     "CPU s/GB",
     "requests",
+    "with checksum",
     "peak RSS MiB",
     "complete",
   ], rows);

@@ -15,7 +15,8 @@
  *
  * Options: `--quick` (small sizes, 1 run), `--runs N` (default 3),
  * `--no-huge` (skip the 16 GiB stream), `--no-build` (use `npm/` as it is),
- * `--only TEXT` (only cases whose id contains TEXT), `--out PATH`.
+ * `--only TEXT` (only cases whose id contains TEXT), `--out PATH`,
+ * `--note TEXT` (a line for the report, e.g. on the machine's load).
  *
  * @module
  */
@@ -58,6 +59,7 @@ const { values: flags } = parseArgs({
     "no-build": { type: "boolean", default: false },
     only: { type: "string" },
     out: { type: "string" },
+    note: { type: "string" },
   },
 });
 const quick = flags.quick!;
@@ -192,7 +194,7 @@ async function measure(benchCase: BenchCase): Promise<RunRecord> {
       );
     }
     await clearStore(servers.tusNode.directory);
-    return { result, failure, requests: null };
+    return { result, failure, requests: null, checksummed: null };
   }
   const report = await servers.discard.report().catch(async (error) => {
     console.log(`discarding server: ${error.message}; restarting`);
@@ -211,7 +213,12 @@ async function measure(benchCase: BenchCase): Promise<RunRecord> {
   } else if (!failure && report && report.storedBytes !== expected) {
     failure = `server holds ${report.storedBytes} of ${expected} bytes`;
   }
-  return { result, failure, requests: report?.requests ?? null };
+  return {
+    result,
+    failure,
+    requests: report?.requests ?? null,
+    checksummed: report?.checksummed ?? null,
+  };
 }
 
 /** One small upload per runtime and client, to warm the caches. */
@@ -261,6 +268,7 @@ async function writeReport(
     elapsed: `${(elapsedS / 60).toFixed(1)} min`,
     notes: [
       ...(partial ? [`**Partial**: ${partial}.`] : []),
+      ...(flags.note ? [`Note: ${flags.note}`] : []),
       "MB/s is 10^6 bytes per second. Each figure is the median of the runs; every run is a fresh process.",
       `Sizes: throughput uploads ${
         sizeLabel(sizes.throughput)

@@ -21,6 +21,8 @@ export interface ServeReport {
   methods: Record<string, number>;
   /** Requests answered with a status of 400 or more, or not answered. */
   failed: number;
+  /** Requests that carried an `Upload-Checksum` header. */
+  checksummed: number;
   /** Request body bytes read. */
   bodyBytes: number;
   /** Uploads created. */
@@ -58,12 +60,14 @@ function report(): ServeReport {
   uploadsSeen = records.length;
   const methods: Record<string, number> = {};
   let failed = 0;
+  let checksummed = 0;
   let bodyBytes = 0;
   for (const entry of requests) {
     methods[entry.effectiveMethod] = (methods[entry.effectiveMethod] ?? 0) +
       1;
     if (entry.status === 0 || entry.status >= 400) failed++;
     bodyBytes += entry.bodyBytes;
+    if (entry.headers["upload-checksum"] !== undefined) checksummed++;
   }
   let complete = 0;
   let storedBytes = 0;
@@ -77,6 +81,7 @@ function report(): ServeReport {
     requests: requests.length,
     methods,
     failed,
+    checksummed,
     bodyBytes,
     uploads: fresh.length,
     complete,
