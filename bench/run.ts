@@ -143,7 +143,9 @@ async function verifyTusNode(urls: string[]): Promise<string | null> {
 
 /** Empties the FileStore directory, so the disk does not fill up. */
 async function clearStore(directory: string): Promise<void> {
-  for (const name of await readdir(directory)) {
+  // A server that died took its directory with it.
+  const names = await readdir(directory).catch(() => [] as string[]);
+  for (const name of names) {
     await rm(join(directory, name), { force: true, recursive: true });
   }
 }
