@@ -79,46 +79,45 @@ function run(command: string, args: string[]): Promise<number> {
 }
 
 /** Runs one case in a fresh process; resolves to what it printed. */
-function runCase(
+async function runCase(
   benchCase: BenchCase,
   spec: CaseSpec,
 ): Promise<{ result: CaseResult | null; failure: string | null }> {
-  return new Promise((resolve) => {
-    void scriptCommand(benchCase.runtime, CASE).then(([command, ...args]) => {
-      const child = spawn(command!, [...args, JSON.stringify(spec)], {
-        cwd: ROOT,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += String(d)));
-      child.stderr.on("data", (d) => {
-        stderr = (stderr + String(d)).slice(-STDERR_TAIL * 4);
-      });
-      // Generous: a busy machine at 30 MB/s, plus start-up.
-      const limitMs = 60_000 + (spec.size * spec.count) / 30e3;
-      const timer = setTimeout(() => child.kill("SIGKILL"), limitMs);
-      child.on("close", (code, signal) => {
-        clearTimeout(timer);
-        const line = stdout.split("\n").find((l) =>
-          l.startsWith("CASE_RESULT ")
-        );
-        const tail = stderr.trim().slice(-STDERR_TAIL);
-        if (!line) {
-          return resolve({
-            result: null,
-            failure: `exited ${signal ?? code}${
-              signal === "SIGKILL" ? ` after ${limitMs / 1000} s` : ""
-            }${tail ? `: ${tail}` : ""}`,
-          });
-        }
-        const result = JSON.parse(line.slice(12)) as CaseResult;
-        resolve({
-          result,
-          failure: result.ok
-            ? null
-            : `${result.errors} upload(s) failed: ${result.error}`,
+  const [command, ...args] = await scriptCommand(benchCase.runtime, CASE);
+  return await new Promise((resolve) => {
+    const child = spawn(command!, [...args, JSON.stringify(spec)], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    // A failed spawn also ends in "close", which reports it.
+    child.on("error", (error) => (stderr += `\n${error.message}`));
+    child.stdout.on("data", (d) => (stdout += String(d)));
+    child.stderr.on("data", (d) => {
+      stderr = (stderr + String(d)).slice(-STDERR_TAIL * 4);
+    });
+    // Generous: a busy machine at 30 MB/s, plus start-up.
+    const limitMs = 60_000 + (spec.size * spec.count) / 30e3;
+    const timer = setTimeout(() => child.kill("SIGKILL"), limitMs);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const line = stdout.split("\n").find((l) => l.startsWith("CASE_RESULT "));
+      const tail = stderr.trim().slice(-STDERR_TAIL);
+      if (!line) {
+        return resolve({
+          result: null,
+          failure: `exited ${signal ?? code}${
+            signal === "SIGKILL" ? ` after ${limitMs / 1000} s` : ""
+          }${tail ? `: ${tail}` : ""}`,
         });
+      }
+      const result = JSON.parse(line.slice(12)) as CaseResult;
+      resolve({
+        result,
+        failure: result.ok
+          ? null
+          : `${result.errors} upload(s) failed: ${result.error}`,
       });
     });
   });
