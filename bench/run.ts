@@ -251,7 +251,9 @@ async function writeReport(
     tusJs: await packageVersion("tus-js-client"),
   };
   const elapsedS = (performance.now() - startedAt) / 1000;
-  const argv = process.argv.slice(2).join(" ");
+  const argv = process.argv.slice(2)
+    .map((a) => /[\s"'$]/.test(a) ? `'${a.replaceAll("'", "'\\''")}'` : a)
+    .join(" ");
   const report = renderReport({
     date: new Date().toISOString(),
     command: `node_modules/.bin/deno run -A bench/run.ts${
