@@ -240,6 +240,18 @@ function concurrencyTable(summaries: CaseSummary[]): string {
       clientLabel(s.case),
       `${s.case.spec.count} × ${sizeLabel(s.case.spec.size)}`,
       num(s.mbps),
+      num(
+        ratio(
+          s.mbps,
+          find(
+            summaries,
+            (c) =>
+              c.kind === "concurrency" && c.runtime === s.case.runtime &&
+              c.spec.client === s.case.spec.client && c.spec.count === FEW,
+          )?.mbps ?? null,
+        ),
+        2,
+      ),
       num(s.cpuPerGb, 2),
       mib(s.rssImported),
       mib(s.case.spec.size * s.case.spec.count),
@@ -254,6 +266,7 @@ function concurrencyTable(summaries: CaseSummary[]): string {
     "client",
     "uploads",
     "aggregate MB/s",
+    `× ${FEW} concurrent`,
     "CPU s/GB",
     "RSS after import MiB",
     "inputs MiB",
