@@ -294,6 +294,12 @@ async function writeReport(
   }, summarize(cases, records));
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, report);
+  // Formatted as `deno fmt --check` (run over the repository) expects.
+  await run(join(ROOT, "node_modules", ".bin", "deno"), [
+    "fmt",
+    "--quiet",
+    out,
+  ]);
   return report;
 }
 
