@@ -2,8 +2,9 @@
 // uploads the File chosen in #file and shows its progress. Query parameters:
 // `endpoint` (the tus creation URL), `mode` ("storeUrl": the client resumes
 // by fingerprint through WebStorageUrlStorage; "manual": the page keeps the
-// upload URL in localStorage itself and resumes it with createUploader) and
-// `chunkSize` (bytes).
+// upload URL in localStorage itself and resumes it with createUploader),
+// `chunkSize` (bytes) and `protocol` ("tus-v1", the default, or "ietf-draft",
+// given to TusClient).
 // A computed specifier, so that type checkers do not look for the bundle.
 const bundle = new URL("./tusflow.js", import.meta.url).href;
 const { TusClient, WebStorageUrlStorage } = await import(bundle);
@@ -12,10 +13,11 @@ const params = new URLSearchParams(location.search);
 const endpoint = params.get("endpoint") ?? "";
 const mode = params.get("mode") === "manual" ? "manual" : "storeUrl";
 const chunkSize = Number(params.get("chunkSize") ?? 262_144);
-const MANUAL_KEY = "tusflow-browser-test:upload-url";
+const protocol = params.get("protocol") ?? "tus-v1";
+const MANUAL_KEY = `tusflow-browser-test:${protocol}:upload-url`;
 
 const byId = (id) => document.getElementById(id);
-byId("mode").textContent = mode;
+byId("mode").textContent = `${mode}, ${protocol}`;
 byId("endpoint").textContent = endpoint;
 const storedAtLoad = mode === "storeUrl"
   ? storedByClient()
@@ -52,6 +54,7 @@ async function upload(file) {
   setStatus("uploading", `Uploading ${file.name} (${file.size} bytes)…`);
   const client = new TusClient(endpoint, {
     chunkSize,
+    protocol,
     retryDelay: 10,
     ...(mode === "storeUrl"
       ? { storeUrl: true, urlStorage: new WebStorageUrlStorage() }

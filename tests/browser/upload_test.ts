@@ -14,100 +14,29 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { after, before, describe, test } from "node:test";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { startTusServer, type TusServer } from "../../src/testing/mod.ts";
 import { randomBytes, sha256 } from "../_helpers.ts";
 import { type BrowserBundle, bundleForBrowser, repoRoot } from "./_bundle.ts";
+import {
+  ARGS,
+  CHROMIUM,
+  MISSING,
+  nodeBuiltinsUsed,
+  PROBE_NOISE,
+  SCREENSHOTS,
+  servePage,
+  SKIP,
+  waitForState,
+} from "./_page.ts";
 
-const CHROMIUM = process.env.TUSFLOW_CHROMIUM ?? "/usr/bin/chromium";
-const MAY_SKIP = process.env.TUSFLOW_SKIP_BROWSER_IF_MISSING === "1";
-const MISSING = !existsSync(CHROMIUM);
-const SKIP = MISSING && MAY_SKIP &&
-  `no Chromium at ${CHROMIUM} (TUSFLOW_SKIP_BROWSER_IF_MISSING=1)`;
 if (SKIP) console.log(`skipping the browser test: ${SKIP}`);
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-];
-const HERE = new URL(".", import.meta.url);
-const SCREENSHOTS = process.env.TUSFLOW_SCREENSHOT_DIR ??
-  join(tmpdir(), "tusflow-browser");
-const PROBE_NOISE =
-  /^(Access to script at 'node:crypto' .* blocked by CORS policy|Failed to load resource: net::ERR_FAILED$)/;
 const SIZE = 3 * 1024 * 1024 + 123; // 13 PATCHes of 256 KiB
 const CHUNK = 256 * 1024;
-
-interface PageServer {
-  readonly origin: string;
-  close(): Promise<void>;
-}
-
-/** Serves the page, its script and the bundle on a loopback port. */
-async function servePage(bundle: string): Promise<PageServer> {
-  const files: Record<string, [string, string]> = {
-    "/": [await readFile(new URL("page.html", HERE), "utf8"), "text/html"],
-    "/page.js": [
-      await readFile(new URL("page.js", HERE), "utf8"),
-      "text/javascript",
-    ],
-    "/tusflow.js": [bundle, "text/javascript"],
-    "/favicon.ico": ["", "image/x-icon"],
-  }; // deno-fmt-ignore
-  const server = createServer((request, response) => {
-    const file = files[new URL(request.url ?? "/", "http://x").pathname];
-    response.writeHead(file ? 200 : 404, {
-      "Content-Type": `${file?.[1] ?? "text/plain"}; charset=utf-8`,
-      "Cache-Control": "no-store",
-    });
-    response.end(file?.[0] ?? "not found");
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
-/** The page's `data-*` state, once `predicate` holds for it. */
-async function waitForState(
-  page: Page,
-  predicate: string,
-  timeout = 20_000,
-): Promise<Record<string, string>> {
-  await page.waitForFunction(
-    `(() => { const d = document.body.dataset; return ${predicate}; })()`,
-    undefined,
-    { timeout, polling: 20 },
-  );
-  return await page.evaluate("({ ...document.body.dataset })") as Record<
-    string,
-    string
-  >;
-}
-
-/** What the bundle's `node:*` stubs recorded (see `_bundle.ts`). */
-async function nodeBuiltinsUsed(page: Page): Promise<string[]> {
-  return await page.evaluate("globalThis.__tusflowNodeBuiltins ?? []");
-}
 
 describe("tusflow in headless Chromium", { skip: SKIP }, () => {
   let bundle: BrowserBundle;
