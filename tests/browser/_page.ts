@@ -12,7 +12,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import type { Page } from "playwright-core";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.TUSFLOW_CHROMIUM ?? "/usr/bin/chromium";
 export const MAY_SKIP = process.env.TUSFLOW_SKIP_BROWSER_IF_MISSING === "1";
@@ -91,4 +93,37 @@ export async function waitForState(
 /** What the bundle's `node:*` stubs recorded (see `_bundle.ts`). */
 export async function nodeBuiltinsUsed(page: Page): Promise<string[]> {
   return await page.evaluate("globalThis.__tusflowNodeBuiltins ?? []");
+}
+
+/** A running headless Chromium with its own throw-away profile. */
+export interface Chromium extends AsyncDisposable {
+  readonly context: BrowserContext;
+  /** The profile directory, removed on dispose: a place for test files. */
+  readonly profile: string;
+}
+
+/**
+ * Starts Chromium with a fresh profile under `$TMPDIR/<prefix>…`.
+ *
+ * @throws {AssertionError} naming how to install Chromium when it is missing.
+ */
+export async function launchChromium(prefix: string): Promise<Chromium> {
+  assert.ok(
+    !MISSING,
+    `Cannot run the browser test: no Chromium at ${CHROMIUM}; run .ci/install-chromium.sh, or set TUSFLOW_SKIP_BROWSER_IF_MISSING=1 to skip`,
+  );
+  const profile = await mkdtemp(join(tmpdir(), prefix));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: ARGS,
+    headless: true,
+  });
+  return {
+    context,
+    profile,
+    [Symbol.asyncDispose]: async () => {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
 }

@@ -17,11 +17,10 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import {
   type DraftRequestLogEntry,
   type DraftServer,
@@ -30,9 +29,8 @@ import {
 import { randomBytes, sha256 } from "../_helpers.ts";
 import { type BrowserBundle, bundleForBrowser, repoRoot } from "./_bundle.ts";
 import {
-  ARGS,
-  CHROMIUM,
-  MISSING,
+  type Chromium,
+  launchChromium,
   nodeBuiltinsUsed,
   PROBE_NOISE,
   SCREENSHOTS,
@@ -126,25 +124,18 @@ function assertDraftShaped(server: DraftServer, bytes: Uint8Array): void {
 
 describe("the IETF draft in headless Chromium", { skip: SKIP }, () => {
   let bundle: BrowserBundle;
-  let profile: string;
+  let browser: Chromium | undefined;
   let context: BrowserContext;
+  let profile: string;
 
   before(async () => {
-    assert.ok(
-      !MISSING,
-      `Cannot run the browser test: no Chromium at ${CHROMIUM}; run .ci/install-chromium.sh, or set TUSFLOW_SKIP_BROWSER_IF_MISSING=1 to skip`,
-    );
     bundle = await bundleForBrowser(repoRoot(import.meta.url));
-    profile = await mkdtemp(join(tmpdir(), "tusflow-chromium-draft-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: ARGS,
-      headless: true,
-    });
+    browser = await launchChromium("tusflow-chromium-draft-");
+    context = browser.context;
+    profile = browser.profile;
   });
   after(async () => {
-    await context?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await browser?.[Symbol.asyncDispose]();
   });
 
   /** Runs `scenario` on a fresh page with its own origin; page errors are collected. */

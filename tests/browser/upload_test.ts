@@ -14,18 +14,16 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { startTusServer, type TusServer } from "../../src/testing/mod.ts";
 import { randomBytes, sha256 } from "../_helpers.ts";
 import { type BrowserBundle, bundleForBrowser, repoRoot } from "./_bundle.ts";
 import {
-  ARGS,
-  CHROMIUM,
-  MISSING,
+  type Chromium,
+  launchChromium,
   nodeBuiltinsUsed,
   PROBE_NOISE,
   SCREENSHOTS,
@@ -40,25 +38,18 @@ const CHUNK = 256 * 1024;
 
 describe("tusflow in headless Chromium", { skip: SKIP }, () => {
   let bundle: BrowserBundle;
-  let profile: string;
+  let browser: Chromium | undefined;
   let context: BrowserContext;
+  let profile: string;
 
   before(async () => {
-    assert.ok(
-      !MISSING,
-      `Cannot run the browser test: no Chromium at ${CHROMIUM}; run .ci/install-chromium.sh, or set TUSFLOW_SKIP_BROWSER_IF_MISSING=1 to skip`,
-    );
     bundle = await bundleForBrowser(repoRoot(import.meta.url));
-    profile = await mkdtemp(join(tmpdir(), "tusflow-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: ARGS,
-      headless: true,
-    });
+    browser = await launchChromium("tusflow-chromium-");
+    context = browser.context;
+    profile = browser.profile;
   });
   after(async () => {
-    await context?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await browser?.[Symbol.asyncDispose]();
   });
 
   for (const mode of ["storeUrl", "manual"] as const) {
