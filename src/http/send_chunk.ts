@@ -22,6 +22,8 @@ export interface ChunkRequest {
   /** These bytes end the upload (the draft's `Upload-Complete: ?1`). */
   readonly complete?: boolean;
   readonly signal?: AbortSignal;
+  /** Told the bytes handed to the connection so far. */
+  readonly onSent?: (sentBytes: number) => void;
 }
 
 /** What the server answered to a PATCH. */
