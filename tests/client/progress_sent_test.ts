@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { TusClient, type UploadStats } from "../../mod.ts";
-import { startTusServer } from "../../src/testing/mod.ts";
+import { startDraftServer, startTusServer } from "../../src/testing/mod.ts";
 import { randomBytes, requestsOf, sha256, tempFile } from "../_helpers.ts";
 
 const MIB = 1024 * 1024;
@@ -75,6 +75,25 @@ describe("sentBytes", () => {
     const atRest = reports.filter((s) => s.chunksCompleted > 0);
     assert.ok(atRest.every((s) => s.sentBytes >= s.uploadedBytes));
     assert.equal(reports.at(-1)?.sentBytes, SIZE + 5);
+  });
+
+  test("moves in flight with the IETF draft too", async () => {
+    await using server = await startDraftServer();
+    server.faults.latency(700, { method: "PATCH" });
+    const bytes = randomBytes(2 * SIZE);
+    const client = new TusClient(server.url, {
+      protocol: "ietf-draft",
+      chunkSize: SIZE,
+    });
+    const { reports, onProgress } = recorder();
+    const url = await client.uploadFile({ fileStream: bytes, onProgress });
+    assert.equal(sha256(server.bytesOf(url)), sha256(bytes));
+    // The creation carried the first chunk; the append is counted.
+    const appending = reports.filter((s) =>
+      s.uploadedBytes === SIZE && s.sentBytes > SIZE && s.sentBytes < 2 * SIZE
+    );
+    assert.ok(appending.length > 0, "no report while the append was in flight");
+    assert.equal(reports.at(-1)?.sentBytes, 2 * SIZE);
   });
 
   test("equals uploadedBytes without a progress listener", async () => {
