@@ -101,9 +101,11 @@ function sentOf({ event }: { event: UploadEvent }): { sentBytes: number } {
   return { sentBytes: event.type === "upload.sent" ? event.sentBytes : 0 };
 }
 
-/** What an `upload.run` asks for. */
-interface RunParams {
+/** What an `upload.run` asks for: where to stop, and whether to count sent bytes. */
+export interface RunParams {
+  /** Bytes the server should hold when the run stops. */
   readonly stopAt: number;
+  /** Count a chunk's bytes as they leave; absent: as before. */
   readonly reportSent?: boolean;
 }
 
