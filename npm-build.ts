@@ -144,6 +144,7 @@ export const BROWSER_VARIANTS: Readonly<Record<string, string>> = {
   "src/storage/file_url_storage.ts": "src/storage/file_url_storage_browser.ts",
   "src/storage/default_url_storage.ts":
     "src/storage/default_url_storage_browser.ts",
+  "src/runtime/counted_send.ts": "src/runtime/counted_send_browser.ts",
 };
 
 /**

@@ -1,0 +1,209 @@
+/**
+ * The browser's `countedSend` (XMLHttpRequest) in headless Chromium: a page
+ * on one loopback origin loads `src/runtime/counted_send_browser.ts`, bundled
+ * alone, and PATCHes 8 MiB to our tus server on another origin (CORS). The
+ * server waits before it reads the body, so the bytes Chromium hands over
+ * stop at what the socket buffers hold until the server reads: `onSent`
+ * reports them while no answer has come, then the whole length, then the
+ * `Response` (status and exposed headers) resolves. Aborting the signal
+ * rejects with its reason; a refused connection rejects with a `TypeError`.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import * as esbuild from "esbuild";
+import type { Page } from "playwright-core";
+import { startTusServer, type TusServer } from "../../src/testing/mod.ts";
+import { sha256 } from "../_helpers.ts";
+import { repoRoot } from "./_bundle.ts";
+import {
+  type Chromium,
+  launchChromium,
+  type PageServer,
+  servePage,
+  SKIP,
+} from "./_page.ts";
+
+if (SKIP) console.log(`skipping the browser test: ${SKIP}`);
+const SIZE = 8 * 1024 * 1024;
+
+/** The bytes the page sends: a pattern both sides compute. */
+function pattern(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 131 + 7) & 255;
+  return bytes;
+}
+
+/** What the page saw of one `countedSend` call. */
+interface Seen {
+  /** `onSent` values, in order. */
+  sent: number[];
+  /** How many `onSent` calls came before the promise settled. */
+  sentBeforeSettled: number;
+  status?: number;
+  offset?: string | null;
+  /** The rejection: its name, message, cause's message, and whether it was the reason. */
+  error?: { name: string; message: string; cause?: string; isReason: boolean };
+}
+
+/**
+ * Runs in the page: sends `size` pattern bytes with `countedSend`, aborting
+ * with a reason once `abortAfterSent` bytes were reported (if given).
+ */
+async function sendInPage(
+  args: { module: string; url: string; size: number; abortAfterSent?: number },
+): Promise<Seen> {
+  const { countedSend } = await import(args.module);
+  const body = new Uint8Array(args.size);
+  for (let i = 0; i < args.size; i++) body[i] = (i * 131 + 7) & 255;
+  const controller = new AbortController();
+  const reason = new Error("stopped by the test");
+  const seen: Seen = { sent: [], sentBeforeSettled: 0 };
+  const request = new Request(args.url, {
+    method: "PATCH",
+    headers: {
+      "Tus-Resumable": "1.0.0",
+      "Upload-Offset": "0",
+      "Content-Type": "application/offset+octet-stream",
+    },
+    signal: controller.signal,
+  });
+  try {
+    const response: Response = await countedSend(
+      request,
+      body,
+      (sent: number) => {
+        seen.sent.push(sent);
+        if (args.abortAfterSent !== undefined && sent >= args.abortAfterSent) {
+          controller.abort(reason);
+        }
+      },
+    );
+    seen.sentBeforeSettled = seen.sent.length;
+    seen.status = response.status;
+    seen.offset = response.headers.get("Upload-Offset");
+  } catch (error) {
+    seen.sentBeforeSettled = seen.sent.length;
+    const e = error as Error;
+    seen.error = {
+      name: e.name,
+      message: e.message,
+      cause: (e.cause as Error | undefined)?.message,
+      isReason: error === reason,
+    };
+  }
+  return seen;
+}
+
+async function createUpload(tus: TusServer, length: number): Promise<string> {
+  const response = await fetch(tus.url, {
+    method: "POST",
+    headers: { "Tus-Resumable": "1.0.0", "Upload-Length": String(length) },
+  });
+  await response.body?.cancel();
+  assert.equal(response.status, 201);
+  return new URL(response.headers.get("Location")!, tus.url).href;
+}
+
+describe("countedSend over XMLHttpRequest in headless Chromium", {
+  skip: SKIP,
+}, () => {
+  let browser: Chromium | undefined;
+  let pages: PageServer | undefined;
+  let page: Page;
+  const module = "/counted_send.js";
+
+  before(async () => {
+    const root = repoRoot(import.meta.url);
+    const built = await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: [join(root, "src/runtime/counted_send_browser.ts")],
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      target: "chrome120",
+      write: false,
+      logLevel: "error",
+    });
+    await esbuild.stop();
+    pages = await servePage("", {
+      [module]: [built.outputFiles[0]!.text, "text/javascript"],
+      "/blank.html": ["<!doctype html><title>blank</title>", "text/html"],
+    });
+    browser = await launchChromium("tusflow-counted-send-");
+    page = await browser.context.newPage();
+    await page.goto(`${pages.origin}/blank.html`);
+  });
+  after(async () => {
+    await browser?.[Symbol.asyncDispose]();
+    await pages?.close();
+  });
+
+  test("reports bytes as they go out, then the length, then the response", async () => {
+    // No relay in front of the server: it would read the body at once.
+    await using tus = await startTusServer({ cutConnections: false });
+    const url = await createUpload(tus, SIZE);
+    // The server reads nothing for a while: Chromium can hand over only
+    // what the socket buffers take until then.
+    tus.faults.latency(1500, { method: "PATCH" });
+    const seen = await page.evaluate(sendInPage, {
+      module: `${pages!.origin}${module}`,
+      url,
+      size: SIZE,
+    });
+    console.log(`onSent: ${seen.sent.join(", ")}`);
+    assert.equal(seen.error, undefined, JSON.stringify(seen.error));
+    assert.equal(seen.status, 204);
+    assert.equal(seen.offset, String(SIZE), "exposed headers are readable");
+    assert.equal(seen.sentBeforeSettled, seen.sent.length, "none after");
+    assert.equal(seen.sent.at(-1), SIZE, "the last call is the length");
+    assert.equal(seen.sent.filter((n) => n === SIZE).length, 1, "once");
+    const partial = seen.sent.slice(0, -1);
+    assert.ok(
+      partial.length > 0 && partial.every((n) => n > 0 && n < SIZE),
+      `bytes were reported while the server had not answered: ${seen.sent}`,
+    );
+    for (let i = 1; i < seen.sent.length; i++) {
+      assert.ok(seen.sent[i]! > seen.sent[i - 1]!, `grows: ${seen.sent}`);
+    }
+    assert.equal(sha256(tus.bytesOf(url)), sha256(pattern(SIZE)));
+  });
+
+  test("an abort rejects with the signal's reason and stops the reports", async () => {
+    await using tus = await startTusServer({ cutConnections: false });
+    const url = await createUpload(tus, SIZE);
+    tus.faults.latency(1500, { method: "PATCH" });
+    const seen = await page.evaluate(sendInPage, {
+      module: `${pages!.origin}${module}`,
+      url,
+      size: SIZE,
+      abortAfterSent: 1,
+    });
+    assert.equal(seen.status, undefined, "no response");
+    assert.equal(seen.error?.isReason, true, JSON.stringify(seen.error));
+    assert.equal(
+      seen.sent.length,
+      1,
+      `no report after the abort: ${seen.sent}`,
+    );
+    assert.ok(seen.sent[0]! < SIZE);
+    assert.equal(seen.sentBeforeSettled, seen.sent.length);
+  });
+
+  test("a refused connection rejects with a TypeError whose cause says what XHR saw", async () => {
+    const tus = await startTusServer({ cutConnections: false });
+    const url = await createUpload(tus, 10);
+    await tus.close();
+    const seen = await page.evaluate(sendInPage, {
+      module: `${pages!.origin}${module}`,
+      url,
+      size: 10,
+    });
+    assert.equal(seen.error?.name, "TypeError", JSON.stringify(seen.error));
+    assert.match(seen.error?.message ?? "", /^Cannot send request: /);
+    assert.match(seen.error?.cause ?? "", /XMLHttpRequest failed/);
+    assert.deepEqual(seen.sent, [], "nothing was reported as sent");
+  });
+});
