@@ -145,6 +145,7 @@ export const BROWSER_VARIANTS: Readonly<Record<string, string>> = {
   "src/storage/default_url_storage.ts":
     "src/storage/default_url_storage_browser.ts",
   "src/runtime/counted_send.ts": "src/runtime/counted_send_browser.ts",
+  "src/runtime/interim_fetch.ts": "src/runtime/interim_fetch_browser.ts",
 };
 
 /**
@@ -189,9 +190,13 @@ async function bundle(
     entryNames: browser ? "[name].browser" : "[name]",
     // ESM entries share one copy of common code (one TusError class for
     // `.` and `./testing`), and a peer imported only by `./testing` or
-    // `./cli` stays out of the chunks `.` loads.
-    splitting: format === "esm",
-    chunkNames: "chunks/[name]-[hash]",
+    // `./cli` stays out of the chunks `.` loads. In the browser build, what
+    // `.` loads with `import()` (the draft's adapter, parallel uploads) stays
+    // a file of its own, so an app's bundler keeps it out of its first chunk.
+    splitting: format !== "cjs",
+    chunkNames: browser
+      ? "chunks/[name].browser-[hash]"
+      : "chunks/[name]-[hash]",
     outExtension: { ".js": format === "cjs" ? ".cjs" : ".js" },
     bundle: true,
     format: browser ? "esm" : format,
