@@ -94,12 +94,21 @@ export const countedSend: typeof Counted.countedSend = (
         }),
       );
     };
-    xhr.open(request.method, request.url);
-    xhr.responseType = "arraybuffer";
-    xhr.withCredentials = request.credentials === "include";
-    request.headers.forEach((value, name) => {
-      if (!FORBIDDEN.test(name)) xhr.setRequestHeader(name, value);
-    });
+    try {
+      xhr.open(request.method, request.url);
+      xhr.responseType = "arraybuffer";
+      xhr.withCredentials = request.credentials === "include";
+      request.headers.forEach((value, name) => {
+        if (!FORBIDDEN.test(name)) xhr.setRequestHeader(name, value);
+      });
+    } catch (error) {
+      // A method or URL XHR refuses: a TypeError, as fetch rejects with.
+      return reject(
+        new TypeError("Cannot send request: XMLHttpRequest refused it", {
+          cause: error,
+        }),
+      );
+    }
     xhr.upload.onprogress = (event) => {
       const now = performance.now();
       if (finished || event.loaded >= body.length || now - last < EVERY_MS) {
@@ -113,7 +122,7 @@ export const countedSend: typeof Counted.countedSend = (
       settle();
       if (
         request.redirect === "error" && xhr.responseURL &&
-        xhr.responseURL !== new URL(request.url).href
+        xhr.responseURL !== request.url.split("#")[0]
       ) {
         return fail(
           `XMLHttpRequest followed a redirect to a request with redirect: "error"`,

@@ -1,11 +1,11 @@
 /**
  * The browser's `countedSend` (XMLHttpRequest) in headless Chromium: a page
  * on one loopback origin loads `src/runtime/counted_send_browser.ts`, bundled
- * alone, and PATCHes 8 MiB to our tus server on another origin (CORS). The
- * server waits before it reads the body, so the bytes Chromium hands over
- * stop at what the socket buffers hold until the server reads: `onSent`
- * reports them while no answer has come, then the whole length, then the
- * `Response` (status and exposed headers) resolves. Aborting the signal
+ * alone, and PATCHes 32 MiB to our tus server on another origin (CORS),
+ * through a relay that passes the body on at 8 MiB/s (`_slow_relay.ts`): so
+ * Chromium hands the bytes over gradually, `onSent` reports them while no
+ * answer has come, then the whole length, then the `Response` (status and
+ * exposed headers) resolves. Aborting the signal
  * rejects with its reason; a refused connection rejects with a `TypeError`.
  *
  * @module
@@ -18,6 +18,7 @@ import type { Page } from "playwright-core";
 import { startTusServer, type TusServer } from "../../src/testing/mod.ts";
 import { sha256 } from "../_helpers.ts";
 import { repoRoot } from "./_bundle.ts";
+import { startSlowRelay } from "./_slow_relay.ts";
 import {
   type Chromium,
   launchChromium,
@@ -27,7 +28,14 @@ import {
 } from "./_page.ts";
 
 if (SKIP) console.log(`skipping the browser test: ${SKIP}`);
-const SIZE = 8 * 1024 * 1024;
+/**
+ * 32 MiB: loopback socket buffers take several MiB beyond what the relay
+ * has read (up to 11 MiB seen here; `tcp_rmem` allows 32), and Chromium's
+ * first progress event comes after half a second or more, so a smaller
+ * body could be handed over whole before it.
+ */
+const SIZE = 32 * 1024 * 1024;
+const TIMEOUT = { timeout: 60_000 };
 
 /** The bytes the page sends: a pattern both sides compute. */
 function pattern(size: number): Uint8Array {
@@ -40,6 +48,8 @@ function pattern(size: number): Uint8Array {
 interface Seen {
   /** `onSent` values, in order. */
   sent: number[];
+  /** When each came, in ms since the call (for the log). */
+  at: number[];
   /** How many `onSent` calls came before the promise settled. */
   sentBeforeSettled: number;
   status?: number;
@@ -53,14 +63,21 @@ interface Seen {
  * with a reason once `abortAfterSent` bytes were reported (if given).
  */
 async function sendInPage(
-  args: { module: string; url: string; size: number; abortAfterSent?: number },
+  args: {
+    module: string;
+    url: string;
+    size: number;
+    abortAfterSent?: number;
+    credentials?: RequestCredentials;
+  },
 ): Promise<Seen> {
   const { countedSend } = await import(args.module);
   const body = new Uint8Array(args.size);
   for (let i = 0; i < args.size; i++) body[i] = (i * 131 + 7) & 255;
   const controller = new AbortController();
   const reason = new Error("stopped by the test");
-  const seen: Seen = { sent: [], sentBeforeSettled: 0 };
+  const seen: Seen = { sent: [], at: [], sentBeforeSettled: 0 };
+  const started = performance.now();
   const request = new Request(args.url, {
     method: "PATCH",
     headers: {
@@ -69,6 +86,7 @@ async function sendInPage(
       "Content-Type": "application/offset+octet-stream",
     },
     signal: controller.signal,
+    credentials: args.credentials ?? "same-origin",
   });
   try {
     const response: Response = await countedSend(
@@ -76,6 +94,7 @@ async function sendInPage(
       body,
       (sent: number) => {
         seen.sent.push(sent);
+        seen.at.push(Math.round(performance.now() - started));
         if (args.abortAfterSent !== undefined && sent >= args.abortAfterSent) {
           controller.abort(reason);
         }
@@ -141,56 +160,69 @@ describe("countedSend over XMLHttpRequest in headless Chromium", {
     await pages?.close();
   });
 
-  test("reports bytes as they go out, then the length, then the response", async () => {
-    // No relay in front of the server: it would read the body at once.
-    await using tus = await startTusServer({ cutConnections: false });
-    const url = await createUpload(tus, SIZE);
-    // The server reads nothing for a while: Chromium can hand over only
-    // what the socket buffers take until then.
-    tus.faults.latency(1500, { method: "PATCH" });
-    const seen = await page.evaluate(sendInPage, {
-      module: `${pages!.origin}${module}`,
-      url,
-      size: SIZE,
-    });
-    console.log(`onSent: ${seen.sent.join(", ")}`);
-    assert.equal(seen.error, undefined, JSON.stringify(seen.error));
-    assert.equal(seen.status, 204);
-    assert.equal(seen.offset, String(SIZE), "exposed headers are readable");
-    assert.equal(seen.sentBeforeSettled, seen.sent.length, "none after");
-    assert.equal(seen.sent.at(-1), SIZE, "the last call is the length");
-    assert.equal(seen.sent.filter((n) => n === SIZE).length, 1, "once");
-    const partial = seen.sent.slice(0, -1);
-    assert.ok(
-      partial.length > 0 && partial.every((n) => n > 0 && n < SIZE),
-      `bytes were reported while the server had not answered: ${seen.sent}`,
-    );
-    for (let i = 1; i < seen.sent.length; i++) {
-      assert.ok(seen.sent[i]! > seen.sent[i - 1]!, `grows: ${seen.sent}`);
-    }
-    assert.equal(sha256(tus.bytesOf(url)), sha256(pattern(SIZE)));
-  });
+  test(
+    "reports bytes as they go out, then the length, then the response",
+    TIMEOUT,
+    async () => {
+      await using tus = await startTusServer({ cutConnections: false });
+      const url = await createUpload(tus, SIZE);
+      // The body reaches the server at 8 MiB/s: Chromium hands bytes over as
+      // fast as the relay (and the socket buffers before it) takes them.
+      await using relay = await startSlowRelay(tus.url, {
+        bytesPerSecond: 8 << 20,
+      });
+      const seen = await page.evaluate(sendInPage, {
+        module: `${pages!.origin}${module}`,
+        url: relay.url(url),
+        size: SIZE,
+      });
+      console.log(
+        `onSent: ${seen.sent.map((n, i) => `${n} at ${seen.at[i]} ms`)}`,
+      );
+      assert.equal(seen.error, undefined, JSON.stringify(seen.error));
+      assert.equal(seen.status, 204);
+      assert.equal(seen.offset, String(SIZE), "exposed headers are readable");
+      assert.equal(seen.sentBeforeSettled, seen.sent.length, "none after");
+      assert.equal(seen.sent.at(-1), SIZE, "the last call is the length");
+      assert.equal(seen.sent.filter((n) => n === SIZE).length, 1, "once");
+      const partial = seen.sent.slice(0, -1);
+      assert.ok(
+        partial.length > 0 && partial.every((n) => n > 0 && n < SIZE),
+        `bytes were reported while the server had not answered: ${seen.sent}`,
+      );
+      for (let i = 1; i < seen.sent.length; i++) {
+        assert.ok(seen.sent[i]! > seen.sent[i - 1]!, `grows: ${seen.sent}`);
+      }
+      assert.equal(sha256(tus.bytesOf(url)), sha256(pattern(SIZE)));
+    },
+  );
 
-  test("an abort rejects with the signal's reason and stops the reports", async () => {
-    await using tus = await startTusServer({ cutConnections: false });
-    const url = await createUpload(tus, SIZE);
-    tus.faults.latency(1500, { method: "PATCH" });
-    const seen = await page.evaluate(sendInPage, {
-      module: `${pages!.origin}${module}`,
-      url,
-      size: SIZE,
-      abortAfterSent: 1,
-    });
-    assert.equal(seen.status, undefined, "no response");
-    assert.equal(seen.error?.isReason, true, JSON.stringify(seen.error));
-    assert.equal(
-      seen.sent.length,
-      1,
-      `no report after the abort: ${seen.sent}`,
-    );
-    assert.ok(seen.sent[0]! < SIZE);
-    assert.equal(seen.sentBeforeSettled, seen.sent.length);
-  });
+  test(
+    "an abort rejects with the signal's reason and stops the reports",
+    TIMEOUT,
+    async () => {
+      await using tus = await startTusServer({ cutConnections: false });
+      const url = await createUpload(tus, SIZE);
+      await using relay = await startSlowRelay(tus.url, {
+        bytesPerSecond: 8 << 20,
+      });
+      const seen = await page.evaluate(sendInPage, {
+        module: `${pages!.origin}${module}`,
+        url: relay.url(url),
+        size: SIZE,
+        abortAfterSent: 1,
+      });
+      assert.equal(seen.status, undefined, "no response");
+      assert.equal(seen.error?.isReason, true, JSON.stringify(seen.error));
+      assert.equal(
+        seen.sent.length,
+        1,
+        `no report after the abort: ${seen.sent}`,
+      );
+      assert.ok(seen.sent[0]! < SIZE);
+      assert.equal(seen.sentBeforeSettled, seen.sent.length);
+    },
+  );
 
   test("a refused connection rejects with a TypeError whose cause says what XHR saw", async () => {
     const tus = await startTusServer({ cutConnections: false });
@@ -205,5 +237,19 @@ describe("countedSend over XMLHttpRequest in headless Chromium", {
     assert.match(seen.error?.message ?? "", /^Cannot send request: /);
     assert.match(seen.error?.cause ?? "", /XMLHttpRequest failed/);
     assert.deepEqual(seen.sent, [], "nothing was reported as sent");
+  });
+
+  test("credentials: include sends cookies, so a server answering with origin * is refused", async () => {
+    await using tus = await startTusServer({ cutConnections: false });
+    const url = await createUpload(tus, 10);
+    const seen = await page.evaluate(sendInPage, {
+      module: `${pages!.origin}${module}`,
+      url,
+      size: 10,
+      credentials: "include" as const,
+    });
+    // CORS forbids credentials with Access-Control-Allow-Origin: *.
+    assert.equal(seen.error?.name, "TypeError", JSON.stringify(seen));
+    assert.equal(tus.uploads()[0]?.offset, 0, "nothing was stored");
   });
 });
