@@ -8,7 +8,8 @@
  * - esbuild bundles each entry to `esm/<name>.js` (code split: the entries
  *   share chunks) and `cjs/<name>.cjs`, and `.` once more for the `browser`
  *   condition, `esm/mod.browser.js`, with the Node-only modules swapped for
- *   their browser twins ({@linkcode BROWSER_VARIANTS}). Every bare import
+ *   their browser twins ({@linkcode BROWSER_VARIANTS}) and what it loads
+ *   with `import()` left in chunks of its own (`esm/chunks/*.browser-*.js`). Every bare import
  *   stays external: a dependency when `.` loads it (`xstate`), else an
  *   optional peer dependency (`hono`, `@hono/node-server`, for `./testing`
  *   and `./cli`), its range read from `deno.json` `imports`, else `^` the
