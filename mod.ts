@@ -35,6 +35,8 @@ export {
 } from "./src/errors.ts";
 export {
   DEFAULTS,
+  type InspectEvent,
+  type InspectListener,
   type InspectObserver,
   type TusClientOptions,
 } from "./src/options.ts";
@@ -58,6 +60,12 @@ export type {
 export type { ServerInfoCache } from "./src/http/server_info_cache.ts";
 export { IETF_DRAFT_INTEROP_VERSION } from "./src/ietf/headers.ts";
 export type { ProtocolAdapter, ProtocolName } from "./src/http/protocol.ts";
+export type {
+  CreatedUpload,
+  CreateUploadRequest,
+} from "./src/http/create_upload.ts";
+export type { UploadState } from "./src/http/read_upload.ts";
+export type { ChunkRequest, ChunkResult } from "./src/http/send_chunk.ts";
 export type { UploadLimit } from "./src/protocol/upload_limit.ts";
 export { formatLogEvent } from "./src/runtime/debug_log.ts";
 export { partStorageKey, storageKey } from "./src/storage/storage_key.ts";

@@ -165,6 +165,9 @@ export function parallelStats(context: ParallelContext): StatsData {
     uploadedBytes: context.endTime !== null
       ? context.size
       : sum((s) => s.uploadedBytes),
+    sentBytes: context.endTime !== null
+      ? context.size
+      : sum((s) => s.sentBytes),
     startOffset: sum((s) => s.startOffset),
     chunksCompleted: sum((s) => s.chunksCompleted),
     chunksFailed: sum((s) => s.chunksFailed),

@@ -62,6 +62,7 @@ import {
   oneChunkMore,
   retryEventOf,
   shouldPause,
+  statsWhileSending,
   tooManyConflicts,
 } from "./upload_logic.ts";
 import { isChecksumMismatch } from "./retry_policy.ts";
@@ -90,8 +91,22 @@ const openingFailure = failureIn("open");
 const sendingFailure = failureIn("send");
 const syncFailure = failureIn("sync");
 
-function stopAtOf({ event }: { event: UploadEvent }): { stopAt: number } {
-  return { stopAt: event.type === "upload.run" ? event.stopAt : Infinity };
+function runOf({ event }: { event: UploadEvent }): RunParams {
+  return event.type === "upload.run"
+    ? { stopAt: event.stopAt, reportSent: event.reportSent }
+    : { stopAt: Infinity };
+}
+
+function sentOf({ event }: { event: UploadEvent }): { sentBytes: number } {
+  return { sentBytes: event.type === "upload.sent" ? event.sentBytes : 0 };
+}
+
+/** What an `upload.run` asks for: where to stop, and whether to count sent bytes. */
+export interface RunParams {
+  /** Bytes the server should hold when the run stops. */
+  readonly stopAt: number;
+  /** Count a chunk's bytes as they leave; absent: as before. */
+  readonly reportSent?: boolean;
 }
 
 function reasonOf({ event }: { event: UploadEvent }): { reason: unknown } {
@@ -169,8 +184,12 @@ export const uploadMachineDefinition = setup({
     dropForgottenUrl: assign(({ context }) => afterForgetting(context)),
     markForgotten: assign({ urlStored: false }),
     requestChunk: assign(({ context }) => ({ stopAt: oneChunkMore(context) })),
-    requestRun: assign(({ context }, params: { stopAt: number }) => ({
+    requestRun: assign(({ context }, params: RunParams) => ({
       stopAt: clampStopAt(context, params.stopAt),
+      reportSent: params.reportSent ?? context.reportSent,
+    })),
+    storeSentBytes: assign(({ context }, params: { sentBytes: number }) => ({
+      stats: statsWhileSending(context, params.sentBytes),
     })),
     storeFailure: assign((_, params: FailureParams) => ({
       failure: params.error,
@@ -351,7 +370,7 @@ export const uploadMachineDefinition = setup({
         "upload.chunk": { target: "next", actions: "requestChunk" },
         "upload.run": {
           target: "next",
-          actions: { type: "requestRun", params: stopAtOf },
+          actions: { type: "requestRun", params: runOf },
         },
       },
     },
@@ -367,6 +386,13 @@ export const uploadMachineDefinition = setup({
     uploading: {
       description:
         "PATCH one chunk at the server's offset, with its checksum; the next chunk is read meanwhile",
+      on: {
+        "upload.sent": {
+          description:
+            "The connection took more of the chunk: only stats.sentBytes moves",
+          actions: { type: "storeSentBytes", params: sentOf },
+        },
+      },
       invoke: {
         src: "sendChunk",
         input: chunkInput,
@@ -495,7 +521,7 @@ export const uploadMachineDefinition = setup({
         },
         "upload.run": {
           target: "starting",
-          actions: ["clearFailure", { type: "requestRun", params: stopAtOf }],
+          actions: ["clearFailure", { type: "requestRun", params: runOf }],
         },
       },
     },

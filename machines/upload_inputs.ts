@@ -88,8 +88,15 @@ export function offsetInput({ context }: Args): OffsetInput {
   };
 }
 
-/** For `uploading`. */
-export function chunkInput({ context }: Args): ChunkInput {
+/** Where the machine hears of bytes handed to the connection. */
+interface SentListener {
+  send(event: { type: "upload.sent"; sentBytes: number }): void;
+}
+
+/** For `uploading`: the chunk, and where its sent bytes are reported. */
+export function chunkInput(
+  { context, self }: Args & { self: SentListener },
+): ChunkInput {
   return {
     transport: context.transport,
     protocol: context.protocol ?? tusAdapter,
@@ -103,5 +110,8 @@ export function chunkInput({ context }: Args): ChunkInput {
     streaming: context.chunkSize === Infinity &&
       context.source.stream !== undefined,
     lengthDeferred: context.lengthDeferred,
+    onSent: context.reportSent
+      ? (sentBytes) => self.send({ type: "upload.sent", sentBytes })
+      : undefined,
   };
 }

@@ -62,6 +62,7 @@ export function initialContext(input: UploadMachineInput): UploadContext {
     stats: {
       totalBytes: size,
       uploadedBytes: 0,
+      sentBytes: 0,
       startOffset: 0,
       chunksCompleted: 0,
       chunksFailed: 0,
@@ -114,13 +115,26 @@ export function oneChunkMore(context: UploadContext): number {
   return clampStopAt(context, context.offset + context.chunkSize);
 }
 
+/**
+ * Stats while a chunk is in flight: `sentBytes` of it have gone out from
+ * the server's offset (never past the size).
+ */
+export function statsWhileSending(
+  context: UploadContext,
+  sentBytes: number,
+): StatsData {
+  const sent = context.offset + Math.max(0, sentBytes);
+  const size = context.source.size ?? Infinity;
+  return { ...context.stats, sentBytes: Math.min(sent, size) };
+}
+
 /** Stats once the server confirmed `offset`. */
 export function statsAt(
   stats: StatsData,
   offset: number,
   totalBytes: number | null = stats.totalBytes,
 ): StatsData {
-  return { ...stats, uploadedBytes: offset, totalBytes };
+  return { ...stats, uploadedBytes: offset, sentBytes: offset, totalBytes };
 }
 
 /** The recalled key and URL, from the `recalling` step. */

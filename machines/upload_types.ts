@@ -92,6 +92,11 @@ export interface UploadMachineInput {
   readonly onUploadUrlAvailable: UrlListener | null;
   /** Where to stop before any command: 0 waits for one, `Infinity` runs to the end. */
   readonly stopAt: number;
+  /**
+   * Count the bytes of a chunk in flight (`stats.sentBytes`) as the
+   * connection takes them: on while someone watches progress. @default {false}
+   */
+  readonly reportSent?: boolean;
 }
 
 /** Counters behind `UploadStats`, kept in the machine's context. */
@@ -100,6 +105,11 @@ export interface StatsData {
   readonly totalBytes: number | null;
   /** Bytes the server has confirmed. */
   readonly uploadedBytes: number;
+  /**
+   * Bytes handed to the connection: `uploadedBytes` plus the part of the
+   * chunk in flight that has gone out (equal to it while nothing is in flight).
+   */
+  readonly sentBytes: number;
   /** The server offset when this uploader started (for speed). */
   readonly startOffset: number;
   /** Chunks the server accepted. */
@@ -170,7 +180,8 @@ export type FailedStep = "prepare" | "create" | "open" | "send" | "sync";
 /** Events the machine accepts; all are `upload.*`. */
 export type UploadEvent =
   | { type: "upload.chunk" }
-  | { type: "upload.run"; stopAt: number }
+  | { type: "upload.run"; stopAt: number; reportSent?: boolean }
+  | { type: "upload.sent"; sentBytes: number }
   | { type: "upload.abort"; reason: unknown };
 
 /** What a finished upload machine outputs. */

@@ -101,9 +101,13 @@ export function drive<Snapshot>(
   });
 }
 
-/** The server confirmed more bytes, or a chunk (a first report counts too). */
+/**
+ * The server confirmed more bytes or a chunk, or the connection took more
+ * of the chunk in flight.
+ */
 function movedOn(before: StatsData | null, now: StatsData): boolean {
   if (before === null) return false;
   return now.uploadedBytes !== before.uploadedBytes ||
+    now.sentBytes !== before.sentBytes ||
     now.chunksCompleted !== before.chunksCompleted;
 }

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { InspectionEvent, Observer } from "xstate";
 import type { TusCommunicationError } from "./errors.ts";
 import type { Fingerprinter } from "./fingerprint.ts";
 import type {
@@ -16,10 +15,42 @@ import type { ChecksumAlgorithm } from "./protocol/checksum.ts";
 import type { UrlStorage } from "./storage/url_storage.ts";
 import type { RetryListener } from "../machines/upload_types.ts";
 
-/** An XState inspection observer, as `createActor(…, { inspect })` takes. */
+/**
+ * One XState inspection event, as `createActor(…, { inspect })` reports it:
+ * the fields every kind has. The full type is xstate's `InspectionEvent`.
+ */
+export interface InspectEvent {
+  /** `"@xstate.actor"`, `"@xstate.event"`, `"@xstate.snapshot"`, … */
+  readonly type: string;
+  /** The id of the root actor (the upload's machine). */
+  readonly rootId: string;
+  /** The actor the event is about. */
+  readonly actorRef: unknown;
+  /** The actor's snapshot, on `@xstate.snapshot` and `@xstate.microstep`. */
+  readonly snapshot?: unknown;
+  /** The event, on `@xstate.event`, `@xstate.snapshot` and `@xstate.microstep`. */
+  readonly event?: unknown;
+}
+
+/**
+ * Receives every inspection event (method syntax, so a listener typed with
+ * xstate's own `InspectionEvent` fits too).
+ */
+export type InspectListener = {
+  call(event: InspectEvent): void;
+}["call"];
+
+/**
+ * An XState inspection observer, as `createActor(…, { inspect })` takes: a
+ * listener, or an observer such as `@statelyai/inspect`'s `inspector.inspect`.
+ */
 export type InspectObserver =
-  | Observer<InspectionEvent>
-  | ((event: InspectionEvent) => void);
+  | InspectListener
+  | {
+    next?(event: InspectEvent): void;
+    error?(error: unknown): void;
+    complete?(): void;
+  };
 
 /** Options shared by every request and upload of a client. */
 export interface TusClientOptions {

@@ -53,6 +53,7 @@ export function checkParallelSource(
 export function parallelInputOf(
   job: UploadJob,
   source: ChunkSource,
+  reportSent = false,
 ): ParallelMachineInput {
   const size = source.size ?? 0;
   const ranges = splitRanges(size, job.settings.parallelUploads);
@@ -80,7 +81,7 @@ export function parallelInputOf(
       partRecall,
     );
     // The parent probed once for every part.
-    return { ...input, serverInfo: null };
+    return { ...input, serverInfo: null, reportSent };
   };
   return {
     transport: job.settings.transport,
@@ -122,7 +123,11 @@ export async function runParallelUpload(
 ): Promise<string> {
   await using source = await openedSource(job);
   const actor = createActor(parallelMachineDefinition, {
-    input: parallelInputOf(job, source.value),
+    input: parallelInputOf(
+      job,
+      source.value,
+      options.onProgress !== undefined,
+    ),
     inspect: job.settings.inspect ?? undefined,
   });
   try {

@@ -6,7 +6,11 @@
  * @module
  */
 import { Fingerprint, type Fingerprinter } from "./fingerprint.ts";
-import type { Transport, TusLogger } from "./http/transport.ts";
+import {
+  ConnectionPool,
+  type Transport,
+  type TusLogger,
+} from "./http/transport.ts";
 import { type ProtocolAdapter, tusAdapter } from "./http/protocol.ts";
 import { ietfDraftAdapter } from "./ietf/adapter.ts";
 import { debugLogger } from "./runtime/debug_log.ts";
@@ -132,11 +136,15 @@ function resolveProtocol(options: TusClientOptions): ProtocolAdapter {
   return ietfDraftAdapter({ interim: ownFetch ? null : interimFetch() });
 }
 
+/** PATCH bodies in flight at once per client (and connections per origin). */
+const MAX_SOCKETS = 64;
+
 function resolveTransport(
   options: TusClientOptions,
   headers: Record<string, string>,
 ): Transport {
-  const fetchImpl = checkFunction("fetch", options.fetch) ?? globalThis.fetch;
+  const injected = checkFunction("fetch", options.fetch);
+  const fetchImpl = injected ?? globalThis.fetch;
   if (typeof fetchImpl !== "function") {
     throw new TypeError(
       "Cannot send requests: this runtime has no fetch; pass one as the fetch option",
@@ -148,8 +156,9 @@ function resolveTransport(
   );
   const logger: TusLogger | undefined =
     checkFunction("logger", options.logger) ?? debugLogger() ?? undefined;
+  const send = verify ? fetchImpl : insecureFetch(fetchImpl);
   return {
-    fetch: verify ? fetchImpl : insecureFetch(fetchImpl),
+    fetch: send,
     headers: () => headers,
     timeout: checkDuration(
       "timeout",
@@ -167,6 +176,13 @@ function resolveTransport(
     onBeforeRequest: checkFunction("onBeforeRequest", options.onBeforeRequest),
     onAfterResponse: checkFunction("onAfterResponse", options.onAfterResponse),
     logger,
+    // An injected fetch sends every request itself: no body bypasses it.
+    pool: new ConnectionPool({
+      maxSockets: MAX_SOCKETS,
+      rejectUnauthorized: verify,
+      ownFetch: injected === undefined ? send : null,
+      direct: false,
+    }),
   };
 }
 

@@ -27,6 +27,14 @@ export class UploadStats {
   readonly totalBytes: number | null;
   /** Bytes the server has confirmed. */
   readonly uploadedBytes: number;
+  /**
+   * Bytes handed to the connection: `uploadedBytes` plus what has gone out
+   * of the chunk in flight. It moves while a chunk is sent where the
+   * runtime can count a body's bytes (see the README); elsewhere it equals
+   * `uploadedBytes`. After a failure it comes back to what the server holds once the
+   * offset is known again.
+   */
+  readonly sentBytes: number;
   /** Server offset when this uploader started (speed counts from here). */
   readonly startOffset: number;
   /** Chunks the server accepted. */
@@ -48,6 +56,7 @@ export class UploadStats {
   constructor(data: Partial<StatsData> = {}) {
     this.totalBytes = data.totalBytes === undefined ? 0 : data.totalBytes;
     this.uploadedBytes = data.uploadedBytes ?? 0;
+    this.sentBytes = Math.max(data.sentBytes ?? 0, this.uploadedBytes);
     this.startOffset = data.startOffset ?? 0;
     this.chunksCompleted = data.chunksCompleted ?? 0;
     this.chunksFailed = data.chunksFailed ?? 0;

@@ -190,7 +190,10 @@ export class Uploader {
   ): Promise<void> {
     this.#source = await openChunkSource(this.#job);
     const actor = createActor(uploadMachine, {
-      input: machineInputOf(this.#job, this.#source, stopAt),
+      input: {
+        ...machineInputOf(this.#job, this.#source, stopAt),
+        reportSent: onProgress !== undefined,
+      },
       inspect: this.#job.settings.inspect ?? undefined,
     });
     this.#actor = actor;
@@ -228,12 +231,18 @@ export class Uploader {
       await this.#start(stopAt, options.signal, options.onProgress);
     }
     await this.#opening;
-    await this.#command({ type: "upload.run", stopAt }, options);
+    await this.#command({
+      type: "upload.run",
+      stopAt,
+      reportSent: options.onProgress !== undefined,
+    }, options);
     return this.url ?? "";
   }
 
   async #command(
-    event: { type: "upload.chunk" } | { type: "upload.run"; stopAt: number },
+    event:
+      | { type: "upload.chunk" }
+      | { type: "upload.run"; stopAt: number; reportSent: boolean },
     options: UploadOptions,
   ): Promise<void> {
     const actor = this.#requireActor();

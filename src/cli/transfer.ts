@@ -39,14 +39,8 @@ type CliClientOptions = TusClientOptions & {
   protocol?: "tus-v1" | "ietf-draft";
 };
 
-/**
- * Stats as the second round reports them: `sentBytes` counts the chunk in
- * flight, `totalBytes` is `null` while a stream's length is unknown.
- */
-type Stats = Omit<UploadStats, "totalBytes"> & {
-  readonly sentBytes?: number;
-  readonly totalBytes: number | null;
-};
+/** An upload's stats: `sentBytes` counts the chunk in flight. */
+type Stats = UploadStats;
 
 /** The size to show for a finished or stopped upload. */
 function totalOf(stats: Stats): number {
@@ -108,7 +102,7 @@ function aggregate(jobs: readonly Job[]) {
   let total: number | null = 0;
   for (const job of jobs) {
     const stats = job.stats;
-    const bytes = stats ? stats.sentBytes ?? stats.uploadedBytes : 0;
+    const bytes = stats ? stats.sentBytes : 0;
     sent += bytes;
     moved += Math.max(0, bytes - (stats?.startOffset ?? 0));
     const size = job.size ??

@@ -146,6 +146,8 @@ export interface ChunkInput {
   readonly streaming: boolean;
   /** The server still waits for `Upload-Length`. */
   readonly lengthDeferred: boolean;
+  /** Told the bytes of the chunk handed to the connection so far. */
+  readonly onSent?: (sentBytes: number) => void;
 }
 
 /** Read one chunk from the source (or stream the rest) and PATCH it. */
@@ -192,5 +194,6 @@ export async function runChunk(
     declareLength: input.lengthDeferred && known !== null ? known : undefined,
     complete: known !== null && offset + sent === known,
     signal,
+    onSent: input.onSent,
   });
 }

@@ -15,6 +15,7 @@ import { resolveLocation } from "./upload_url.ts";
 
 /** What creating an upload needs. */
 export interface CreateUploadRequest {
+  /** The creation endpoint (the client's URL). */
   readonly endpoint: string;
   /** Total size, or `null` to defer it (`Upload-Defer-Length: 1`). */
   readonly length: number | null;
@@ -26,6 +27,7 @@ export interface CreateUploadRequest {
   readonly body?: Uint8Array;
   /** The body is the whole content (the draft's `Upload-Complete: ?1`). */
   readonly complete?: boolean;
+  /** Aborts the request. */
   readonly signal?: AbortSignal;
 }
 

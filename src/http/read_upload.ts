@@ -12,10 +12,13 @@ import { sendTusRequest, type Transport, withoutQuery } from "./transport.ts";
 
 /** The server's view of one upload. */
 export interface UploadState {
+  /** Bytes the server holds (`Upload-Offset`). */
   readonly offset: number;
   /** `null` while the length is deferred. */
   readonly length: number | null;
+  /** The decoded `Upload-Metadata`. */
   readonly metadata: Record<string, string>;
+  /** When the server will drop the upload (`Upload-Expires`), if it says. */
   readonly expiresAt: Date | null;
   /**
    * The server counts the upload as complete (the draft's

@@ -22,6 +22,11 @@ export interface ChunkRequest {
   /** These bytes end the upload (the draft's `Upload-Complete: ?1`). */
   readonly complete?: boolean;
   readonly signal?: AbortSignal;
+  /**
+   * Called with the bytes handed to the connection so far, at most every
+   * 100 ms and once more when all are handed over (a `Uint8Array` body only).
+   */
+  readonly onSent?: (sentBytes: number) => void;
 }
 
 /** What the server answered to a PATCH. */
@@ -60,6 +65,7 @@ export async function sendChunk(
     headers,
     body: chunk.bytes,
     signal: chunk.signal,
+    onSent: chunk.onSent,
   });
   return {
     serverOffset: parseStrictInteger(response.headers.get("Upload-Offset")),

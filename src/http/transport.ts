@@ -13,6 +13,10 @@ import {
 import { parseRetryAfter } from "../protocol/retry_after.ts";
 import { describeTlsFailure } from "../runtime/tls.ts";
 import { networkCause } from "../runtime/network_cause.ts";
+import { countedSend } from "../runtime/counted_send.ts";
+import type { ConnectionPool } from "./connection_pool.ts";
+
+export { ConnectionPool } from "./connection_pool.ts";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -71,6 +75,14 @@ export interface Transport {
   readonly onAfterResponse?: AfterResponseHook;
   /** Receives every request, response and network error. */
   readonly logger?: TusLogger;
+  /**
+   * The client's connections for PATCH bodies: bounds how many are in
+   * flight (a PATCH beyond waits before its timeout starts), and sends them
+   * through `countedSend` (when counted, or always when `pool.direct`) as
+   * long as `fetch` is still `pool.ownFetch`. Absent: every request goes
+   * through `fetch`, unbounded.
+   */
+  readonly pool?: ConnectionPool;
 }
 
 /** One tus request, before the transport dresses it. */
@@ -84,6 +96,9 @@ export interface TusRequest {
   readonly signal?: AbortSignal;
   /** Statuses other than 2xx that the caller handles itself. */
   readonly acceptStatus?: readonly number[];
+  /** Called with the bytes of `body` handed to the connection so far, at most every 100 ms
+   * and once more when all are handed over. Only for a `Uint8Array` body. */
+  readonly onSent?: (sentBytes: number) => void;
 }
 
 /** The part of a response the protocol needs; the body is already closed. */
@@ -96,6 +111,14 @@ export interface TusResponse {
  * Sends `request` through `transport` and answers with its status and
  * headers once the exchange is over.
  *
+ * A `Uint8Array` PATCH body waits for a place in `transport.pool` first (its
+ * timeout starts once it has one), then goes out through `countedSend` when
+ * `onSent` is given or the pool sends every PATCH directly, and the
+ * transport's `fetch` is still the pool's own. Otherwise (an injected
+ * `fetch`, a request that `onBeforeRequest` replaced) it goes through
+ * `fetch` as is, and `onSent` is called once, with the whole length, when
+ * the answer arrives.
+ *
  * @throws {TusCommunicationError} on a network error, a timeout or a status
  * outside 2xx (and `acceptStatus`); the abort reason when `request.signal`
  * aborts.
@@ -103,6 +126,37 @@ export interface TusResponse {
 export async function sendTusRequest(
   transport: Transport,
   request: TusRequest,
+): Promise<TusResponse> {
+  const requestId = transport.requestId ? crypto.randomUUID() : null;
+  const pool = transport.pool;
+  const bytes = request.body instanceof Uint8Array ? request.body : null;
+  if (pool === undefined || bytes === null || request.method !== "PATCH") {
+    return await exchange(transport, request, requestId, null);
+  }
+  let release: () => void;
+  try {
+    release = await pool.acquire(request.signal);
+  } catch {
+    throw abortError(
+      request,
+      (what) => describeFailure(request, what, requestId),
+    );
+  }
+  try {
+    const direct = pool.ownFetch !== null &&
+      transport.fetch === pool.ownFetch &&
+      (pool.direct || request.onSent !== undefined);
+    return await exchange(transport, request, requestId, direct ? pool : null);
+  } finally {
+    release();
+  }
+}
+
+async function exchange(
+  transport: Transport,
+  request: TusRequest,
+  requestId: string | null,
+  direct: ConnectionPool | null,
 ): Promise<TusResponse> {
   const timeout = new AbortController();
   // setTimeout cannot wait past 2^31-1 ms; longer (or Infinity) means none.
@@ -115,22 +169,25 @@ export async function sendTusRequest(
   const signal = request.signal
     ? AbortSignal.any([request.signal, timeout.signal])
     : timeout.signal;
-  const requestId = transport.requestId ? crypto.randomUUID() : null;
   const describe = (what: string) => describeFailure(request, what, requestId);
   try {
     if (request.signal?.aborted) throw abortError(request, describe);
+    // Bytes sent directly stay out of the Request (a Request copies them),
+    // unless a hook may want to read them.
+    const bodyInRequest = direct === null ||
+      transport.onBeforeRequest !== undefined;
     const prepared = await prepareRequest(
       transport,
       request,
       signal,
       requestId,
+      bodyInRequest,
     );
     let response: Response;
     const log = transport.logger;
-    const started = log ? logRequest(log, prepared) : 0;
+    const started = log ? logRequest(log, prepared.request) : 0;
     try {
-      const send = transport.fetch;
-      response = await send(prepared);
+      response = await send(transport, request, prepared, direct);
     } catch (error) {
       const failure = networkError(
         request,
@@ -141,19 +198,19 @@ export async function sendTusRequest(
       );
       log?.({
         type: "error",
-        method: prepared.method,
-        url: prepared.url,
+        method: prepared.request.method,
+        url: prepared.request.url,
         message: failure instanceof Error ? failure.message : String(failure),
       });
       throw failure;
     }
-    if (log) logResponse(log, prepared, response, started);
+    if (log) logResponse(log, prepared.request, response, started);
     if (transport.onAfterResponse) {
       // The hook gets its own copy, so reading it leaves ours intact; an
       // unread copy is cancelled, or it would hold the connection open.
       const copy = response.body ? response.clone() : response;
       try {
-        await transport.onAfterResponse(prepared, copy);
+        await transport.onAfterResponse(prepared.request, copy);
       } finally {
         // Not awaited: a tee branch's cancel settles only once the other
         // branch (ours, read or cancelled below) is done too.
@@ -184,12 +241,57 @@ export async function sendTusRequest(
   }
 }
 
+/** The request as dressed, and whether a hook replaced it. */
+interface Prepared {
+  readonly request: Request;
+  readonly replaced: boolean;
+}
+
+/** Through `countedSend` when `direct` and the hook kept the request, else `fetch`. */
+async function send(
+  transport: Transport,
+  request: TusRequest,
+  prepared: Prepared,
+  direct: ConnectionPool | null,
+): Promise<Response> {
+  const bytes = request.body as Uint8Array;
+  const onSent = request.onSent;
+  if (direct !== null && !prepared.replaced) {
+    const report = onSent ? throttled(onSent, bytes.length) : noCount;
+    return await countedSend(prepared.request, bytes, report, direct);
+  }
+  const response = await transport.fetch(prepared.request);
+  // Without a view of the connection, all is known handed over only now.
+  if (onSent && request.body instanceof Uint8Array) onSent(bytes.length);
+  return response;
+}
+
+const noCount = () => {};
+
+/** Interval between two calls of `onSent` before the last one, in ms. */
+const SENT_INTERVAL_MS = 100;
+
+/** `onSent` at most every 100 ms, and always for the last byte. */
+function throttled(
+  onSent: (sentBytes: number) => void,
+  length: number,
+): (sentBytes: number) => void {
+  let last = 0;
+  return (sentBytes) => {
+    const now = Date.now();
+    if (sentBytes < length && now - last < SENT_INTERVAL_MS) return;
+    last = now;
+    onSent(sentBytes);
+  };
+}
+
 async function prepareRequest(
   transport: Transport,
   request: TusRequest,
   signal: AbortSignal,
   requestId: string | null,
-): Promise<Request> {
+  bodyInRequest: boolean,
+): Promise<Prepared> {
   const headers = new Headers(transport.headers());
   for (const [name, value] of Object.entries(request.headers ?? {})) {
     headers.set(name, value);
@@ -202,14 +304,17 @@ async function prepareRequest(
   }
   const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
   if (request.body !== undefined) {
-    init.body = request.body as BodyInit;
     // A body must never follow a redirect: it could leak, and Node's fetch
     // would keep the whole streamed body in memory to be able to re-send it.
     init.redirect = "error";
+    if (bodyInRequest) init.body = request.body as BodyInit;
     if (request.body instanceof ReadableStream) init.duplex = "half";
   }
   const prepared = new Request(request.url, init);
-  return (await transport.onBeforeRequest?.(prepared)) ?? prepared;
+  const hooked = await transport.onBeforeRequest?.(prepared);
+  return hooked && hooked !== prepared
+    ? { request: hooked, replaced: true }
+    : { request: prepared, replaced: false };
 }
 
 async function readBody(response: Response): Promise<Uint8Array | null> {

@@ -236,9 +236,12 @@ export function draftAdapter(
       headers,
       body: chunk.bytes,
       signal: chunk.signal,
+      onSent: chunk.onSent,
       acceptStatus: [413],
     };
-    const response = await sendTusRequest(via(transport), request);
+    // No interim answer matters to an append: it goes the way every PATCH
+    // does, so its bytes can be counted as they leave.
+    const response = await sendTusRequest(transport, request);
     const state = readUploadState(response.headers);
     remember(chunk.url, state.limit);
     if (response.status === 413) return await shrunk(transport, chunk);

@@ -1,35 +1,324 @@
 /**
- * Placeholder of the server-side `countedSend` (Deno, Bun, Node), so that
- * its browser twin has a module to stand in for: it sends through `fetch`
- * and reports the whole body once the response has come.
+ * A request whose `Uint8Array` body is counted as it is handed to the
+ * connection, over `node:http`/`node:https` (Deno, Bun and Node all have
+ * them). Measured on Node 20, Deno 2.9 and Bun 1.4: a `content-length`
+ * header with `write()`s of views keeps `Content-Length` on the wire on all
+ * three, and each write's callback fires once its piece is handed over;
+ * Deno's `fetch` turns a streamed body into chunked encoding, which some
+ * servers refuse, so it is not used for counting.
+ *
+ * The bytes sent are exactly those of `body`: no copy (pieces are
+ * `subarray` views), no chunked encoding, no redirect followed.
  *
  * @module
  */
+import type * as Http from "node:http";
+import type * as Https from "node:https";
+import { optionalBuiltin } from "./builtin.ts";
+
+/** Bytes per `write()` while counting: the granularity of `onSent`. */
+const PIECE_BYTES = 64 * 1024;
+
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /**
- * Sends `request` with `body` as its bytes, calling `onSent(body.length)`
- * once the response has come.
+ * Keep-alive connections shared by the requests given the same pool (one
+ * per client): at most `maxSockets` at a time per origin.
+ */
+export interface SendPool {
+  /** Connections per origin; a request beyond waits for a free one. */
+  readonly maxSockets: number;
+  /** `false` accepts any server certificate (`verifyTlsCert: false`). */
+  readonly rejectUnauthorized: boolean;
+}
+
+interface Agents {
+  http?: Http.Agent;
+  https?: Http.Agent;
+}
+
+const agentsOf = new WeakMap<SendPool, Agents>();
+const DEFAULT_POOL: SendPool = { maxSockets: 16, rejectUnauthorized: true };
+
+/**
+ * Sends `request` (method, URL, headers, signal already final; its own body
+ * is ignored) with `body` as its bytes and `Content-Length: body.length`
+ * (never chunked), calling `onSent(total)` as bytes are handed to the
+ * connection (every 64 KiB piece; the caller throttles).
  *
- * @param request Method, URL, headers and signal; its own body is ignored.
+ * @param request Method, URL, headers, signal and `redirect` of the request.
  * @param body The bytes to send.
- * @param onSent Receives the bytes handed over so far.
- * @returns The response.
- * @throws {TypeError} on a network error (as a rejection); the signal's
- * reason when `request.signal` aborts.
- * @example
+ * @param onSent Receives the running total of bytes handed over.
+ * @param pool The connections to use (one per client); a shared default
+ *   otherwise.
+ * @returns A `Response` whose status, headers and body can be read. A
+ *   redirect answer rejects when `request.redirect` is `"error"`.
+ * @throws {TypeError} on a network error, its `cause` carrying the runtime's
+ *   error (e.g. `code: "ECONNREFUSED"`); `request.signal.reason` when the
+ *   signal aborts.
+ * @example Counting a PATCH body
  * ```ts ignore
  * import { countedSend } from "./counted_send.ts";
- * const response = await countedSend(request, bytes, (n) => console.log(n));
+ *
+ * const request = new Request(uploadUrl, { method: "PATCH", headers });
+ * const response = await countedSend(request, bytes, (sent) => {
+ *   console.log(`${sent} of ${bytes.length} bytes handed over`);
+ * });
+ * console.log(response.status);
  * ```
  */
-export async function countedSend(
+export function countedSend(
   request: Request,
   body: Uint8Array,
   onSent: (sentBytes: number) => void,
+  pool: SendPool = DEFAULT_POOL,
 ): Promise<Response> {
-  const response = await fetch(
-    new Request(request, { body: body as BodyInit }),
+  const { signal } = request;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const secure = request.url.startsWith("https:");
+  const module = optionalBuiltin<typeof Http | typeof Https>(
+    secure ? "node:https" : "node:http",
   );
-  onSent(body.length);
-  return response;
+  if (module === null) {
+    return Promise.reject(
+      new TypeError(
+        `Cannot send request: this runtime has no ${
+          secure ? "node:https" : "node:http"
+        }`,
+      ),
+    );
+  }
+  return new Promise<Response>((resolve, reject) => {
+    const exchange = new Exchange(request, body, onSent, resolve, reject);
+    exchange.start(module, agentOf(module, pool, secure));
+  });
+}
+
+/**
+ * Sends `request` with `body` over the pool's connections, without
+ * counting: the faster path for bodies where the runtime's `fetch` is
+ * slower (see {@linkcode countedSend}).
+ *
+ * @example Sending a PATCH body
+ * ```ts ignore
+ * import { plainSend } from "./counted_send.ts";
+ *
+ * const response = await plainSend(new Request(uploadUrl, init), bytes);
+ * ```
+ */
+export function plainSend(
+  request: Request,
+  body: Uint8Array,
+  pool: SendPool = DEFAULT_POOL,
+): Promise<Response> {
+  return countedSend(request, body, NO_COUNT, pool);
+}
+
+const NO_COUNT = () => {};
+
+function agentOf(
+  module: typeof Http | typeof Https,
+  pool: SendPool,
+  secure: boolean,
+): Http.Agent {
+  let agents = agentsOf.get(pool);
+  if (!agents) agentsOf.set(pool, agents = {});
+  const key = secure ? "https" : "http";
+  let agent = agents[key];
+  if (!agent) {
+    agent = new module.Agent({
+      keepAlive: true,
+      maxSockets: pool.maxSockets,
+      ...(secure && !pool.rejectUnauthorized
+        ? { rejectUnauthorized: false }
+        : {}),
+    });
+    agents[key] = agent;
+  }
+  return agent;
+}
+
+/** One request and its answer; listeners are methods, not closures. */
+class Exchange {
+  readonly #request: Request;
+  readonly #body: Uint8Array;
+  readonly #onSent: (sentBytes: number) => void;
+  readonly #resolve: (response: Response) => void;
+  readonly #reject: (error: unknown) => void;
+  #outgoing: Http.ClientRequest | null = null;
+  #incoming: Http.IncomingMessage | null = null;
+  #controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+  #answered = false;
+  #done = false;
+  #written = 0;
+  #sent = 0;
+
+  constructor(
+    request: Request,
+    body: Uint8Array,
+    onSent: (sentBytes: number) => void,
+    resolve: (response: Response) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#request = request;
+    this.#body = body;
+    this.#onSent = onSent;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  start(module: typeof Http | typeof Https, agent: Http.Agent): void {
+    const request = this.#request;
+    const headers: Record<string, string> = {};
+    request.headers.forEach((value, name) => (headers[name] = value));
+    delete headers["transfer-encoding"];
+    headers["content-length"] = String(this.#body.length);
+    const outgoing = module.request(request.url, {
+      method: request.method,
+      headers,
+      agent,
+    });
+    this.#outgoing = outgoing;
+    request.signal.addEventListener("abort", this.#abort);
+    outgoing.on("response", this.#answer);
+    outgoing.on("error", this.#fail);
+    this.#write();
+  }
+
+  /** Writes pieces while the connection takes them; `drain` resumes. */
+  #write = (): void => {
+    const outgoing = this.#outgoing!;
+    const body = this.#body;
+    if (this.#onSent === NO_COUNT) {
+      outgoing.end(body);
+      return;
+    }
+    while (this.#written < body.length && !outgoing.destroyed) {
+      const end = Math.min(this.#written + PIECE_BYTES, body.length);
+      const piece = body.subarray(this.#written, end);
+      this.#written = end;
+      const more = end === body.length
+        ? (outgoing.end(piece, this.#counted), true)
+        : outgoing.write(piece, this.#counted);
+      if (!more) {
+        outgoing.once("drain", this.#write);
+        return;
+      }
+    }
+    if (body.length === 0) outgoing.end();
+  };
+
+  /** A write callback: one more piece handed to the connection. */
+  #counted = (error?: Error | null): void => {
+    if (error || this.#done) return;
+    this.#sent = Math.min(this.#sent + PIECE_BYTES, this.#body.length);
+    this.#onSent(this.#sent);
+  };
+
+  #answer = (incoming: Http.IncomingMessage): void => {
+    const request = this.#request;
+    const status = incoming.statusCode ?? 0;
+    this.#incoming = incoming;
+    if (
+      request.redirect === "error" && status >= 300 && status < 400 &&
+      incoming.headers.location !== undefined
+    ) {
+      this.#finish();
+      incoming.destroy();
+      this.#reject(
+        new TypeError(
+          `Cannot follow redirect ${status}: the request's redirect is "error"`,
+        ),
+      );
+      return;
+    }
+    this.#answered = true;
+    const empty = NULL_BODY.has(status) || request.method === "HEAD";
+    let body: ReadableStream<Uint8Array> | null = null;
+    if (empty) {
+      incoming.resume();
+      this.#finish();
+    } else {
+      body = new ReadableStream<Uint8Array>({
+        start: (controller) => {
+          this.#controller = controller;
+          incoming.on("data", this.#data);
+          incoming.on("end", this.#end);
+          incoming.on("error", this.#fail);
+          incoming.on("close", this.#closed);
+        },
+        pull: () => {
+          incoming.resume();
+        },
+        cancel: () => {
+          this.#finish();
+          incoming.destroy();
+        },
+      }, { highWaterMark: 4 });
+    }
+    const response = new Response(body, {
+      status,
+      statusText: incoming.statusMessage,
+      headers: headersOf(incoming.rawHeaders),
+    });
+    Object.defineProperty(response, "url", { value: request.url });
+    this.#resolve(response);
+  };
+
+  #data = (piece: Uint8Array): void => {
+    const controller = this.#controller;
+    if (this.#done || controller === null) return;
+    controller.enqueue(new Uint8Array(piece));
+    if ((controller.desiredSize ?? 1) <= 0) this.#incoming?.pause();
+  };
+
+  #end = (): void => {
+    if (this.#done) return;
+    this.#finish();
+    this.#controller?.close();
+  };
+
+  #closed = (): void => {
+    if (this.#incoming?.complete) return;
+    this.#fail(new Error("connection closed before the answer ended"));
+  };
+
+  #fail = (error: Error): void => {
+    if (this.#done) return;
+    const aborted = this.#request.signal.aborted;
+    this.#finish();
+    const reason = aborted ? this.#request.signal.reason : toTypeError(error);
+    if (this.#answered) this.#controller?.error(reason);
+    else this.#reject(reason);
+  };
+
+  #abort = (): void => {
+    if (this.#done) return;
+    const reason = this.#request.signal.reason;
+    this.#finish();
+    this.#outgoing?.destroy();
+    this.#incoming?.destroy();
+    if (this.#answered) this.#controller?.error(reason);
+    else this.#reject(reason);
+  };
+
+  #finish(): void {
+    this.#done = true;
+    this.#request.signal.removeEventListener("abort", this.#abort);
+  }
+}
+
+function headersOf(raw: readonly string[]): Headers {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    headers.append(raw[i]!, raw[i + 1]!);
+  }
+  return headers;
+}
+
+/** Network failures reject with a `TypeError`, as fetch's do. */
+function toTypeError(error: Error): TypeError {
+  return new TypeError(`Cannot send request: ${error.message}`, {
+    cause: error,
+  });
 }

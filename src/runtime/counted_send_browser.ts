@@ -14,6 +14,8 @@
  */
 import type * as Counted from "./counted_send.ts";
 
+export type { SendPool } from "./counted_send.ts";
+
 /** Request headers a page may not set (the Fetch standard's list). */
 const FORBIDDEN =
   /^(accept-charset|accept-encoding|access-control-request-(headers|method)|connection|content-length|cookie2?|date|dnt|expect|host|keep-alive|origin|referer|set-cookie|te|trailer|transfer-encoding|upgrade|via|proxy-.*|sec-.*)$/;
@@ -50,7 +52,9 @@ const EVERY_MS = 100;
 /**
  * Sends `request` with `body` through `XMLHttpRequest`, calling
  * `onSent(total)` as the browser hands bytes to the connection (at most
- * every 100 ms, and once with `body.length` when all are out).
+ * every 100 ms, and once with `body.length` when all are out). The pool
+ * argument of the server twin is ignored: the browser keeps its own
+ * connections.
  *
  * @param request Method, URL, headers, signal and credentials mode; its own
  * body is ignored.
@@ -161,3 +165,22 @@ export const countedSend: typeof Counted.countedSend = (
     signal.addEventListener("abort", abort, { once: true });
     xhr.send(body);
   });
+
+/**
+ * Sends `request` with `body` through `fetch`, without counting: a browser's
+ * `fetch` is its fastest path (the pool's connections are the browser's).
+ *
+ * @param request Method, URL, headers, signal and credentials mode; its own
+ * body is ignored.
+ * @param body The bytes to send.
+ * @returns The response.
+ * @throws {TypeError} on a network error (as a rejection); the signal's
+ * reason when `request.signal` aborts.
+ * @example Sending a PATCH body
+ * ```ts ignore
+ * import { plainSend } from "./counted_send_browser.ts";
+ * const response = await plainSend(new Request(uploadUrl, init), bytes);
+ * ```
+ */
+export const plainSend: typeof Counted.plainSend = (request, body) =>
+  fetch(new Request(request, { body: body as Uint8Array<ArrayBuffer> }));

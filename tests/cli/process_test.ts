@@ -41,6 +41,32 @@ describe(`tusflow as a ${RUNTIME} process`, () => {
     assert.doesNotMatch(run.stderr, /\r/);
   });
 
+  test("progress moves while one big chunk is in flight (sentBytes)", async () => {
+    await using server = await startTusServer();
+    // The server waits before it reads: the bar can only move by the
+    // bytes the connection has taken, not by the server's confirmations.
+    server.faults.latency(1500, { method: "PATCH" });
+    const size = 48 * 1024 * 1024;
+    await using file = await tempFile(size, "video.mp4");
+    const run = await spawnCli([
+      "upload",
+      file.path,
+      "-e",
+      server.url,
+      "-c",
+      String(size),
+    ]).exited;
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(sha256(server.bytesOf(urlOf(run.stdout))), sha256(file.bytes));
+    assert.equal(requestsOf(server.requests, "PATCH").length, 1);
+    const percents = (run.stderr.match(/^progress video\.mp4 .*$/gm) ?? [])
+      .map((line) => Number(/(\d+\.\d)%/.exec(line)?.[1]));
+    assert.ok(
+      percents.some((p) => p > 0 && p < 100),
+      `no line between 0 and 100 %:\n${run.stderr}`,
+    );
+  });
+
   test("Ctrl-C mid-upload exits 130 with the URL; resume in a new process finishes it [needs onUploadUrlAvailable]", async () => {
     await using server = await startTusServer();
     await using file = await tempFile(64 * 1024);

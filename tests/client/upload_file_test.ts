@@ -87,7 +87,7 @@ describe("uploadFile()", () => {
     assert.equal(server.uploadOf(named)?.metadata.filename, "other.pdf");
   });
 
-  test("onProgress gets one frozen snapshot per chunk, ending at 100%", async () => {
+  test("onProgress gets frozen snapshots: each chunk as it leaves, then as confirmed", async () => {
     await using server = await startTusServer();
     const bytes = randomBytes(40 * KIB);
     const seen: UploadStats[] = [];
@@ -96,12 +96,17 @@ describe("uploadFile()", () => {
       fileStream: bytes,
       onProgress: (s) => seen.push(s),
     });
-    assert.deepEqual(seen.map((s) => s.uploadedBytes), [
-      16 * KIB,
-      32 * KIB,
-      40 * KIB,
+    // A small chunk leaves at once: one report when the connection has
+    // taken it all, one when the server confirms it.
+    assert.deepEqual(seen.map((s) => [s.sentBytes, s.uploadedBytes]), [
+      [16 * KIB, 0],
+      [16 * KIB, 16 * KIB],
+      [32 * KIB, 16 * KIB],
+      [32 * KIB, 32 * KIB],
+      [40 * KIB, 32 * KIB],
+      [40 * KIB, 40 * KIB],
     ]);
-    assert.deepEqual(seen.map((s) => s.chunksCompleted), [1, 2, 3]);
+    assert.deepEqual(seen.map((s) => s.chunksCompleted), [0, 1, 1, 2, 2, 3]);
     assert.equal(seen.at(-1)?.progressPercent, 100);
     assert.ok(Object.isFrozen(seen[0]));
   });

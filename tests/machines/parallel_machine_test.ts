@@ -29,7 +29,7 @@ describe("parallelUploadMachine", () => {
       chunkSize: 4096,
       storeUrl: true,
       urlStorage: new MemoryUrlStorage(),
-      inspect: (event) => events.push(event),
+      inspect: (event: InspectionEvent) => events.push(event),
     });
     const bytes = randomBytes(20_000);
     const url = await client.uploadFile({ fileStream: bytes });
@@ -62,7 +62,7 @@ describe("parallelUploadMachine", () => {
     const events: InspectionEvent[] = [];
     const again = await new TusClient(server.url, {
       ...options,
-      inspect: (event) => events.push(event),
+      inspect: (event: InspectionEvent) => events.push(event),
     }).uploadFile({ fileStream: bytes });
     assert.equal(again, url);
     assert.deepEqual(parentStates(events), [

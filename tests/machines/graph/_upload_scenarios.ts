@@ -97,6 +97,19 @@ export const UPLOAD_SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: "progress watched: the connection's bytes reported in flight",
+    faults: [],
+    run: async ({ server, recorder }) => {
+      const sent: number[] = [];
+      const url = await clientOf(server, recorder).uploadFile({
+        fileStream: bytes,
+        onProgress: (stats) => sent.push(stats.sentBytes),
+      });
+      assertStored(server, url, bytes);
+      assert.equal(sent.at(-1), bytes.length);
+    },
+  },
+  {
     name: "creation-with-upload carries the whole content",
     faults: [],
     run: async ({ server, recorder }) => {
