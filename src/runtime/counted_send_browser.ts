@@ -52,9 +52,10 @@ const EVERY_MS = 100;
 /**
  * Sends `request` with `body` through `XMLHttpRequest`, calling
  * `onSent(total)` as the browser hands bytes to the connection (at most
- * every 100 ms, and once with `body.length` when all are out). The pool
- * argument of the server twin is ignored: the browser keeps its own
- * connections.
+ * every 100 ms, and once with `body.length` when all are out). The pool of
+ * the server twin is ignored: the browser keeps its own connections. With
+ * `{ whole: true }` as options (nobody counts), `fetch` sends the body and
+ * `onSent(body.length)` comes with the answer.
  *
  * @param request Method, URL, headers, signal and credentials mode; its own
  * body is ignored.
@@ -76,8 +77,22 @@ export const countedSend: typeof Counted.countedSend = (
   request,
   body,
   onSent,
+  options?: unknown,
 ) =>
-  new Promise((resolve, reject) => {
+  // `{ whole: true }`: nobody is counting, so fetch sends it.
+  (options as { whole?: unknown } | undefined)?.whole === true
+    ? plainSend(request, body).then((response) => {
+      onSent(body.length);
+      return response;
+    })
+    : counted(request, body, onSent);
+
+function counted(
+  request: Request,
+  body: Uint8Array,
+  onSent: (sentBytes: number) => void,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
     const { signal } = request;
     if (signal.aborted) return reject(signal.reason);
     const xhr = new (globalThis as unknown as { XMLHttpRequest: new () => Xhr })
@@ -165,6 +180,7 @@ export const countedSend: typeof Counted.countedSend = (
     signal.addEventListener("abort", abort, { once: true });
     xhr.send(body);
   });
+}
 
 /**
  * Sends `request` with `body` through `fetch`, without counting: a browser's

@@ -69,6 +69,7 @@ async function sendInPage(
     size: number;
     abortAfterSent?: number;
     credentials?: RequestCredentials;
+    whole?: boolean;
   },
 ): Promise<Seen> {
   const { countedSend } = await import(args.module);
@@ -99,6 +100,7 @@ async function sendInPage(
           controller.abort(reason);
         }
       },
+      args.whole ? { whole: true } : undefined,
     );
     seen.sentBeforeSettled = seen.sent.length;
     seen.status = response.status;
@@ -251,5 +253,19 @@ describe("countedSend over XMLHttpRequest in headless Chromium", {
     // CORS forbids credentials with Access-Control-Allow-Origin: *.
     assert.equal(seen.error?.name, "TypeError", JSON.stringify(seen));
     assert.equal(tus.uploads()[0]?.offset, 0, "nothing was stored");
+  });
+
+  test("with { whole: true } fetch sends the body and onSent comes once, with the answer", async () => {
+    await using tus = await startTusServer({ cutConnections: false });
+    const url = await createUpload(tus, 1 << 20);
+    const seen = await page.evaluate(sendInPage, {
+      module: `${pages!.origin}${module}`,
+      url,
+      size: 1 << 20,
+      whole: true,
+    });
+    assert.equal(seen.status, 204, JSON.stringify(seen.error));
+    assert.deepEqual(seen.sent, [1 << 20]);
+    assert.equal(sha256(tus.bytesOf(url)), sha256(pattern(1 << 20)));
   });
 });
