@@ -8,7 +8,8 @@
  * - esbuild bundles each entry to `esm/<name>.js` (code split: the entries
  *   share chunks) and `cjs/<name>.cjs`, and `.` once more for the `browser`
  *   condition, `esm/mod.browser.js`, with the Node-only modules swapped for
- *   their browser twins ({@linkcode BROWSER_VARIANTS}). Every bare import
+ *   their browser twins ({@linkcode BROWSER_VARIANTS}) and what it loads
+ *   with `import()` left in chunks of its own (`esm/chunks/*.browser-*.js`). Every bare import
  *   stays external: a dependency when `.` loads it (`xstate`), else an
  *   optional peer dependency (`hono`, `@hono/node-server`, for `./testing`
  *   and `./cli`), its range read from `deno.json` `imports`, else `^` the
@@ -144,6 +145,8 @@ export const BROWSER_VARIANTS: Readonly<Record<string, string>> = {
   "src/storage/file_url_storage.ts": "src/storage/file_url_storage_browser.ts",
   "src/storage/default_url_storage.ts":
     "src/storage/default_url_storage_browser.ts",
+  "src/runtime/counted_send.ts": "src/runtime/counted_send_browser.ts",
+  "src/runtime/interim_fetch.ts": "src/runtime/interim_fetch_browser.ts",
 };
 
 /**
@@ -188,9 +191,13 @@ async function bundle(
     entryNames: browser ? "[name].browser" : "[name]",
     // ESM entries share one copy of common code (one TusError class for
     // `.` and `./testing`), and a peer imported only by `./testing` or
-    // `./cli` stays out of the chunks `.` loads.
-    splitting: format === "esm",
-    chunkNames: "chunks/[name]-[hash]",
+    // `./cli` stays out of the chunks `.` loads. In the browser build, what
+    // `.` loads with `import()` (the draft's adapter, parallel uploads) stays
+    // a file of its own, so an app's bundler keeps it out of its first chunk.
+    splitting: format !== "cjs",
+    chunkNames: browser
+      ? "chunks/[name].browser-[hash]"
+      : "chunks/[name]-[hash]",
     outExtension: { ".js": format === "cjs" ? ".cjs" : ".js" },
     bundle: true,
     format: browser ? "esm" : format,

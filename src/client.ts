@@ -22,14 +22,11 @@ import {
 } from "./settings.ts";
 import { checkSource } from "./source.ts";
 import type { UploadStats } from "./stats.ts";
-import {
-  checkStopAt,
-  checkStreamChunkSize,
-  type Uploader,
-  uploaderForJob,
+import type {
+  checkStreamChunkSize as CheckStreamChunkSize,
+  Uploader,
 } from "./uploader.ts";
 import type { UploadJob } from "./upload_job.ts";
-import { checkParallelSource, runParallelUpload } from "./parallel_upload.ts";
 
 /** Where the bytes come from: exactly one of the two. */
 export interface UploadSource {
@@ -148,14 +145,20 @@ export class TusClient {
    * @throws {TusCommunicationError} when the upload cannot be created.
    */
   async uploadFile(options: UploadFileOptions): Promise<string> {
+    const { checkStopAt, checkStreamChunkSize, uploaderForJob } =
+      await loadUploader();
     checkSource(options);
     checkStopAt(options.stopAt);
-    const job = this.#job(options, {
+    const job = this.#job(checkStreamChunkSize, options, {
       endpoint: this.url,
       url: null,
       metadata: this.#metadataFor(options),
     });
     if (this.#settings.parallelUploads > 1) {
+      // Its own chunk in a bundle: only parallel uploads load it.
+      const { checkParallelSource, runParallelUpload } = await import(
+        "./parallel_upload.ts"
+      );
       checkParallelSource(options);
       return await runParallelUpload(job, {
         onProgress: options.onProgress,
@@ -174,9 +177,10 @@ export class TusClient {
    * @throws {TusUploadFailed} when sending fails after the retries or aborts.
    */
   async resumeUpload(options: ResumeUploadOptions): Promise<string> {
+    const { checkStreamChunkSize, uploaderForJob } = await loadUploader();
     checkSource(options);
     checkUploadUrl(options.uploadUrl);
-    const job = this.#job(options, {
+    const job = this.#job(checkStreamChunkSize, options, {
       endpoint: this.url,
       url: options.uploadUrl,
       metadata: null,
@@ -192,9 +196,10 @@ export class TusClient {
    * @throws {TypeError} or {RangeError} for bad arguments, before any request.
    */
   async createUploader(options: CreateUploaderOptions): Promise<Uploader> {
+    const { checkStreamChunkSize, uploaderForJob } = await loadUploader();
     checkSource(options);
     if (options.uploadUrl !== undefined) checkUploadUrl(options.uploadUrl);
-    const job = this.#job(options, {
+    const job = this.#job(checkStreamChunkSize, options, {
       endpoint: this.url,
       url: options.uploadUrl ?? null,
       metadata: options.uploadUrl === undefined
@@ -295,6 +300,7 @@ export class TusClient {
 
   /** The checked job of one call. */
   #job(
+    checkStreamChunkSize: typeof CheckStreamChunkSize,
     options: UploadSource & {
       chunkSize?: number;
       signal?: AbortSignal;
@@ -341,6 +347,14 @@ export class TusClient {
     assertValidMetadata(metadata);
     return encodeMetadata(metadata, this.#settings.metadataEncoding);
   }
+}
+
+/**
+ * The uploader and its machine (with xstate): a chunk of its own in a
+ * bundle, loaded with the first upload, not with the client.
+ */
+function loadUploader(): Promise<typeof import("./uploader.ts")> {
+  return import("./uploader.ts");
 }
 
 function checkUploadUrl(url: unknown): void {

@@ -1,5 +1,9 @@
 /**
- * tusflow's `mod.ts` bundled for the browser by esbuild (xstate included).
+ * tusflow's `mod.ts` bundled for the browser by esbuild (xstate included),
+ * as the npm package's `browser` condition serves it: the Node-only modules
+ * swapped for their browser twins (`BROWSER_VARIANTS` of `npm-build.ts`),
+ * and what it loads with `import()` in chunks of their own, which the page
+ * fetches when the code gets there.
  *
  * `node:*` modules cannot load in a browser. A dynamic `import("node:…")`
  * stays as it is: the browser rejects it, which is what the code expects
@@ -16,10 +20,14 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { browserVariants } from "../../npm-build.ts";
 
 /** The bundle, and what it had to stub. */
 export interface BrowserBundle {
+  /** The entry, served as `/tusflow.js`. */
   readonly code: string;
+  /** The chunks beside it, by path (`/chunk-….js`), with their media type. */
+  readonly chunks: Readonly<Record<string, [string, string]>>;
   /** `node:*` modules that the bundle imports statically (so stubbed). */
   readonly stubbed: readonly string[];
   /** Source files that hold those static imports, by module. */
@@ -65,7 +73,7 @@ module.exports = Object.create(unavailable);
 `;
 
 /**
- * Bundles `<root>/mod.ts` as one browser ESM file.
+ * Bundles `<root>/mod.ts` as browser ESM: an entry and its chunks.
  *
  * @param root The repository root.
  * @returns The code and the `node:*` modules it stubs.
@@ -74,14 +82,16 @@ export async function bundleForBrowser(root: string): Promise<BrowserBundle> {
   const importers: Record<string, string[]> = {};
   const result = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: [join(root, "mod.ts")],
+    entryPoints: { tusflow: join(root, "mod.ts") },
+    outdir: join(root, "browser-bundle"),
     bundle: true,
+    splitting: true,
     format: "esm",
     platform: "browser",
     target: "chrome120",
     write: false,
     logLevel: "error",
-    plugins: [{
+    plugins: [browserVariants(root), {
       name: "node-builtins-for-browser",
       setup(build) {
         build.onResolve({ filter: /^node:/ }, (args) => {
@@ -101,6 +111,12 @@ export async function bundleForBrowser(root: string): Promise<BrowserBundle> {
     }],
   });
   await esbuild.stop();
-  const code = result.outputFiles[0]?.text ?? "";
-  return { code, stubbed: Object.keys(importers).sort(), importers };
+  let code = "";
+  const chunks: Record<string, [string, string]> = {};
+  for (const file of result.outputFiles) {
+    const name = file.path.slice(file.path.lastIndexOf("/"));
+    if (name === "/tusflow.js") code = file.text;
+    else chunks[name] = [file.text, "text/javascript"];
+  }
+  return { code, chunks, stubbed: Object.keys(importers).sort(), importers };
 }

@@ -42,9 +42,16 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-/** Serves the page, its script and the bundle on a loopback port. */
-export async function servePage(bundle: string): Promise<PageServer> {
+/**
+ * Serves the page, its script and the bundle on a loopback port, and any
+ * `extra` files (path to body and content type).
+ */
+export async function servePage(
+  bundle: string,
+  extra: Record<string, [string, string]> = {},
+): Promise<PageServer> {
   const files: Record<string, [string, string]> = {
+    ...extra,
     "/": [await readFile(new URL("page.html", HERE), "utf8"), "text/html"],
     "/page.js": [
       await readFile(new URL("page.js", HERE), "utf8"),

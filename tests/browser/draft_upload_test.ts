@@ -143,7 +143,7 @@ describe("the IETF draft in headless Chromium", { skip: SKIP }, () => {
     server: DraftServer,
     scenario: (page: Page, origin: string) => Promise<void>,
   ): Promise<void> {
-    const pageServer = await servePage(bundle.code);
+    const pageServer = await servePage(bundle.code, bundle.chunks);
     const page = await context.newPage();
     const problems: string[] = [];
     page.on("pageerror", (error) => problems.push(error.message));

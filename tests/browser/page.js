@@ -4,7 +4,8 @@
 // by fingerprint through WebStorageUrlStorage; "manual": the page keeps the
 // upload URL in localStorage itself and resumes it with createUploader),
 // `chunkSize` (bytes) and `protocol` ("tus-v1", the default, or "ietf-draft",
-// given to TusClient).
+// given to TusClient), `uploadUrl` (an upload to resume with resumeUpload,
+// instead of the modes above).
 // A computed specifier, so that type checkers do not look for the bundle.
 const bundle = new URL("./tusflow.js", import.meta.url).href;
 const { TusClient, WebStorageUrlStorage } = await import(bundle);
@@ -14,6 +15,7 @@ const endpoint = params.get("endpoint") ?? "";
 const mode = params.get("mode") === "manual" ? "manual" : "storeUrl";
 const chunkSize = Number(params.get("chunkSize") ?? 262_144);
 const protocol = params.get("protocol") ?? "tus-v1";
+const givenUrl = params.get("uploadUrl");
 const MANUAL_KEY = `tusflow-browser-test:${protocol}:upload-url`;
 
 const byId = (id) => document.getElementById(id);
@@ -65,8 +67,24 @@ async function upload(file) {
     byId("resumed").textContent = String(info.offset);
     document.body.dataset.resumedFrom = String(info.offset);
   }
-  const onProgress = (stats) => show(stats.uploadedBytes, stats.totalBytes);
+  const onProgress = (stats) => {
+    show(stats.uploadedBytes, stats.totalBytes);
+    // Reports of bytes on their way that the server has not confirmed yet,
+    // as "sent/uploaded" pairs.
+    if (stats.sentBytes > stats.uploadedBytes) {
+      const seen = document.body.dataset.inFlight;
+      const pair = `${stats.sentBytes}/${stats.uploadedBytes}`;
+      document.body.dataset.inFlight = seen ? `${seen},${pair}` : pair;
+    }
+  };
   const metadata = { filename: file.name, filetype: file.type };
+  if (givenUrl) {
+    return await client.resumeUpload({
+      uploadUrl: givenUrl,
+      fileStream: file,
+      onProgress,
+    });
+  }
   if (mode === "storeUrl") {
     return await client.uploadFile({ fileStream: file, metadata, onProgress });
   }

@@ -56,7 +56,7 @@ describe("tusflow in headless Chromium", { skip: SKIP }, () => {
     test(`uploads a File, is reloaded mid-upload and resumes (${mode})`, async () => {
       await using tus = await startTusServer();
       // A page server per test: its own origin, so its own localStorage.
-      const pageServer = await servePage(bundle.code);
+      const pageServer = await servePage(bundle.code, bundle.chunks);
       const page = await context.newPage();
       try {
         const problems: string[] = [];
