@@ -260,7 +260,10 @@ async function send(
     const report = onSent ? throttled(onSent, bytes.length) : noCount;
     return await countedSend(prepared.request, bytes, report, direct);
   }
-  const response = await transport.fetch(prepared.request);
+  // Called unbound: a browser's fetch throws "Illegal invocation" when
+  // called as a method of another object.
+  const fetchUnbound = transport.fetch;
+  const response = await fetchUnbound(prepared.request);
   // Without a view of the connection, all is known handed over only now.
   if (onSent && request.body instanceof Uint8Array) onSent(bytes.length);
   return response;
