@@ -7,7 +7,7 @@
 import type { UploadInput } from "./input/upload_input.ts";
 import { optionalBuiltin } from "./runtime/builtin.ts";
 import { openRangeFile } from "./runtime/file.ts";
-import { createSha256, type Sha256 } from "./runtime/sha256.ts";
+import type { Sha256 } from "./runtime/sha256.ts";
 
 /** Bytes read and hashed at a time by default: 1 MiB. */
 export const DEFAULT_FINGERPRINT_PIECE_SIZE = 1_048_576;
@@ -193,6 +193,16 @@ async function hashPieces(
     // Never leave a read running (or rejecting unseen) after an error.
     await pending?.catch(() => {});
   }
+}
+
+/**
+ * Starts a SHA-256. Its module (with the pure TypeScript one a browser
+ * needs) loads with the first hash: a browser identifies a `File` without
+ * one, so a bundle does not load it up front.
+ */
+async function createSha256(): Promise<Sha256> {
+  const { createSha256 } = await import("./runtime/sha256.ts");
+  return await createSha256();
 }
 
 async function ofBytes(bytes: Uint8Array): Promise<string> {

@@ -3,12 +3,8 @@
  *
  * @module
  */
-import { type Actor, createActor, type SnapshotFrom } from "xstate";
-import { uploadMachineDefinition as uploadMachine } from "../machines/upload.ts";
-import { abortFailure } from "../machines/upload_failures.ts";
-import { stateName } from "../machines/state_name.ts";
 import type { UrlListener } from "../machines/upload_types.ts";
-import { drive, type SnapshotReading } from "./drive.ts";
+import { drive } from "./drive.ts";
 import { TusUploadFailed } from "./errors.ts";
 import { serverInfoCache } from "./http/server_info_cache.ts";
 import type { ChunkSource } from "./input/chunk_source.ts";
@@ -19,6 +15,7 @@ import { checkChunkSize, resolveSettings } from "./settings.ts";
 import { UploadStats } from "./stats.ts";
 import { checkSource } from "./source.ts";
 import { machineInputOf, type UploadJob } from "./upload_job.ts";
+import type { UploadActor, UploadSnapshot } from "./uploader_actor.ts";
 
 /** Options of {@linkcode Uploader}; give exactly one of `filePath` and `fileStream`. */
 export interface UploaderOptions extends
@@ -76,8 +73,22 @@ export interface UploadOptions {
   signal?: AbortSignal;
 }
 
-type UploadActor = Actor<typeof uploadMachine>;
-type UploadSnapshot = SnapshotFrom<typeof uploadMachine>;
+/** The machine's side of an uploader: xstate, the machine, its reading. */
+type MachineModule = typeof import("./uploader_actor.ts");
+
+let machineModule: Promise<MachineModule> | undefined;
+
+/**
+ * Loads xstate and the upload machine with the first uploader that opens:
+ * a chunk of its own in a bundle, not loaded with `Uploader` itself.
+ */
+function loadMachine(): Promise<MachineModule> {
+  machineModule ??= import("./uploader_actor.ts").catch((error) => {
+    machineModule = undefined; // A chunk that failed to load may load later.
+    throw error;
+  });
+  return machineModule;
+}
 
 /** Jobs the client prepared, handed over without checking them again. */
 const preparedJobs = new WeakMap<object, UploadJob>();
@@ -92,15 +103,6 @@ export function uploaderForJob(job: UploadJob): Uploader {
   preparedJobs.set(token, job);
   return new Uploader(token as UploaderOptions);
 }
-
-/** How the driver reads this machine's snapshots. */
-const reading: SnapshotReading<UploadSnapshot> = {
-  stats: (snapshot) => snapshot.context.stats,
-  atRest: (snapshot) => snapshot.status === "done" || snapshot.matches("ready"),
-  failure: (snapshot) =>
-    snapshot.matches("failed") ? snapshot.context.error : null,
-  abortError: (snapshot, reason) => abortFailure(snapshot.context, reason),
-};
 
 /**
  * Uploads one file or input to one tus upload. The upload machine holds all
@@ -118,6 +120,8 @@ export class Uploader {
   #job: UploadJob;
   #source: ChunkSource | null = null;
   #actor: UploadActor | null = null;
+  /** Loaded once the uploader opens; there whenever `#actor` is. */
+  #machine: MachineModule | null = null;
   #opening: Promise<void> | null = null;
 
   /**
@@ -188,16 +192,18 @@ export class Uploader {
     signal?: AbortSignal,
     onProgress?: (stats: UploadStats) => void,
   ): Promise<void> {
+    const machine = await loadMachine();
     this.#source = await openChunkSource(this.#job);
-    const actor = createActor(uploadMachine, {
-      input: {
+    const actor = machine.createUploadActor(
+      {
         ...machineInputOf(this.#job, this.#source, stopAt),
         reportSent: onProgress !== undefined,
       },
-      inspect: this.#job.settings.inspect ?? undefined,
-    });
+      this.#job.settings.inspect ?? undefined,
+    );
+    this.#machine = machine;
     this.#actor = actor;
-    await drive(actor, reading, () => actor.start(), {
+    await drive(actor, machine.reading, () => actor.start(), {
       signals: [signal, this.#job.signal],
       onProgress,
     });
@@ -246,12 +252,13 @@ export class Uploader {
     options: UploadOptions,
   ): Promise<void> {
     const actor = this.#requireActor();
+    const machine = this.#machine!;
     if (this.isComplete) return;
     this.#assertIdle(actor);
     if (event.type === "upload.run" && reachedStop(actor, event.stopAt)) {
       return;
     }
-    await drive(actor, reading, () => actor.send(event), {
+    await drive(actor, machine.reading, () => actor.send(event), {
       signals: [options.signal, this.#job.signal],
       onProgress: options.onProgress,
     });
@@ -285,7 +292,9 @@ export class Uploader {
   get state(): string {
     const snapshot = this.#snapshot();
     if (!snapshot) return "unopened";
-    return snapshot.status === "stopped" ? "closed" : stateName(snapshot.value);
+    return snapshot.status === "stopped"
+      ? "closed"
+      : this.#machine!.stateName(snapshot.value);
   }
 
   /** Releases the file handle and stops the machine; safe to call twice. */
@@ -318,7 +327,7 @@ export class Uploader {
     if (!snapshot.matches("ready") && !snapshot.matches("failed")) {
       throw new Error(
         `Cannot upload: another upload() or uploadChunk() call is running (state ${
-          stateName(snapshot.value)
+          this.#machine!.stateName(snapshot.value)
         })`,
       );
     }
