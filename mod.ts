@@ -84,8 +84,10 @@ export {
   type Fingerprinter,
   type FingerprintOptions,
 } from "./src/fingerprint.ts";
-export { uploadMachine } from "./machines/upload.ts";
-export { parallelUploadMachine } from "./machines/parallel.ts";
+// `uploadMachine` and `parallelUploadMachine`. A browser build leaves these
+// two values out (import them from `@tusflow/client/machines` there): they
+// would load xstate and both machines with the entry.
+export * from "./src/machine_values.ts";
 export type {
   ParallelMachineInput,
   PartPlan,

@@ -6,10 +6,13 @@
  *   is `testing`, a future `./cli` is `cli`), so JSR and npm ship the same
  *   subpaths without a list to keep in step here.
  * - esbuild bundles each entry to `esm/<name>.js` (code split: the entries
- *   share chunks) and `cjs/<name>.cjs`, and `.` once more for the `browser`
- *   condition, `esm/mod.browser.js`, with the Node-only modules swapped for
- *   their browser twins ({@linkcode BROWSER_VARIANTS}) and what it loads
- *   with `import()` left in chunks of its own (`esm/chunks/*.browser-*.js`). Every bare import
+ *   share chunks) and `cjs/<name>.cjs`, and `.` and `./machines` once more
+ *   for the `browser` condition, `esm/mod.browser.js` and
+ *   `esm/machines.browser.js`, with the Node-only modules swapped for their
+ *   browser twins ({@linkcode BROWSER_VARIANTS}) and what they load with
+ *   `import()` left in chunks of their own (`esm/chunks/*.browser-*.js`).
+ *   The browser build of `.` leaves out the two machine values, its one
+ *   documented difference ({@linkcode BROWSER_LEFT_OUT}). Every bare import
  *   stays external: a dependency when `.` loads it (`xstate`), else an
  *   optional peer dependency (`hono`, `@hono/node-server`, for `./testing`
  *   and `./cli`), its range read from `deno.json` `imports`, else `^` the
@@ -18,7 +21,8 @@
  * - The TypeScript compiler emits `types/**` from the sources (`.d.ts`, and a
  *   `.d.cts` twin of each so that `require` gets CommonJS types).
  * - Checks, any failure exits 1: export parity of every entry (values as Deno
- *   imports them vs. Node `import` and `require`; all names as `deno doc`
+ *   imports them vs. Node `import` and `require` and the browser builds, but
+ *   for the machines in the browser build of `.`; all names as `deno doc`
  *   lists them vs. the emitted declarations), the declarations type-check
  *   with and without the DOM lib, and in a Node-only project (`lib` es2022,
  *   no `skipLibCheck`), `.` loads without the optional peers and `./testing`
@@ -150,16 +154,38 @@ export const BROWSER_VARIANTS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The one module whose browser twin exports less than it: the two machine
+ * values of `.` (`mod.ts` re-exports all of `src/machine_values.ts`). A
+ * value the entry exports loads with the entry, and these bring xstate and
+ * both machines into a page's first chunk; in a browser bundle they come
+ * from `./machines`. The export parity of the browser build of `.` allows
+ * exactly these names to be missing.
+ */
+export const BROWSER_LEFT_OUT: {
+  readonly module: string;
+  readonly twin: string;
+  readonly names: readonly string[];
+  readonly from: string;
+} = {
+  module: "src/machine_values.ts",
+  twin: "src/machine_values_browser.ts",
+  names: ["parallelUploadMachine", "uploadMachine"],
+  from: "./machines",
+};
+
+/**
  * An esbuild plugin that resolves each module of
- * {@linkcode BROWSER_VARIANTS} to its browser twin.
+ * {@linkcode BROWSER_VARIANTS} (and {@linkcode BROWSER_LEFT_OUT}) to its
+ * browser twin.
  *
  * @param root The repository root the paths are relative to.
  */
 export function browserVariants(root: string = ROOT): esbuild.Plugin {
   const twins = new Map(
-    Object.entries(BROWSER_VARIANTS).map((
-      [from, to],
-    ) => [join(root, from), join(root, to)]),
+    [
+      ...Object.entries(BROWSER_VARIANTS),
+      [BROWSER_LEFT_OUT.module, BROWSER_LEFT_OUT.twin],
+    ].map(([from, to]) => [join(root, from!), join(root, to!)]),
   );
   return {
     name: "browser-variants",
@@ -172,9 +198,15 @@ export function browserVariants(root: string = ROOT): esbuild.Plugin {
   };
 }
 
-/** The entries that have a browser build: the main one. */
+/**
+ * The entries that have a browser build: the main one, and `./machines`,
+ * so that a page importing both shares one copy of the code (one
+ * `TusUploadFailed` class) and no Node-only module.
+ */
 function browserEntries(entries: Entry[]): Entry[] {
-  return entries.filter((e) => e.subpath === ".");
+  return entries.filter((e) =>
+    e.subpath === "." || e.subpath === BROWSER_LEFT_OUT.from
+  );
 }
 
 async function bundle(
@@ -275,6 +307,8 @@ export interface PackageImports {
   peers: Record<string, string>;
   /** The bare packages each entry subpath loads. */
   byEntry: Map<string, Set<string>>;
+  /** The names each browser build exports, sorted, by entry subpath. */
+  browserExports: Map<string, string[]>;
 }
 
 /**
@@ -299,7 +333,12 @@ export async function bundlePackage(
   for (const name of [...all].sort()) {
     (main.has(name) ? dependencies : peers)[name] = await versionOf(name, deno);
   }
-  return { dependencies, peers, byEntry };
+  const browserExports = new Map<string, string[]>();
+  for (const output of Object.values(metafiles[2]!.outputs)) {
+    const entry = entries.find((e) => e.source === output.entryPoint);
+    if (entry) browserExports.set(entry.subpath, [...output.exports].sort());
+  }
+  return { dependencies, peers, byEntry, browserExports };
 }
 
 /** The `package.json` of `npm/`. */
@@ -525,6 +564,51 @@ function compareNames(
   if (extra.length) fail(`${what}: extra ${extra.join(", ")}`);
 }
 
+/**
+ * Each browser build exports every value Deno sees in its entry but the one
+ * documented exception, {@linkcode BROWSER_LEFT_OUT}: `.` leaves out the
+ * two machines, which `./machines` exports instead.
+ */
+function checkBrowserExports(
+  name: string,
+  view: { entry: Entry; values: string[] }[],
+  browserExports: Map<string, string[]>,
+): void {
+  const main = view.find((v) => v.entry.subpath === ".");
+  const from = view.find((v) => v.entry.subpath === BROWSER_LEFT_OUT.from);
+  if (!main || !from) {
+    return fail(
+      `browser build: no "." or "${BROWSER_LEFT_OUT.from}" entry in deno.json`,
+    );
+  }
+  const leftOut = BROWSER_LEFT_OUT.names;
+  compareNames(
+    `${name} (browser build) vs Deno less ${leftOut.join(", ")}`,
+    main.values.filter((v) => !leftOut.includes(v)),
+    browserExports.get("."),
+  );
+  compareNames(
+    `${specifierOf(name, from.entry)} (browser build) vs Deno`,
+    from.values,
+    browserExports.get(from.entry.subpath),
+  );
+  const missing = leftOut.filter((n) =>
+    !main.values.includes(n) || !from.values.includes(n)
+  );
+  if (missing.length) {
+    fail(
+      `browser build: ${
+        missing.join(", ")
+      } must be values of both . and ${BROWSER_LEFT_OUT.from}`,
+    );
+  }
+  browserNote = `${name} (browser build): the values of . except ${
+    leftOut.join(", ")
+  } (import those from ${specifierOf(name, from.entry)} in a browser bundle)`;
+}
+
+let browserNote = "";
+
 /** `@tusflow/client` for `.`, `@tusflow/client/testing` for `./testing`. */
 function specifierOf(name: string, entry: Entry): string {
   return entry.subpath === "." ? name : `${name}/${entry.subpath.slice(2)}`;
@@ -672,15 +756,19 @@ async function linkPackages(dir: string, names: string[]): Promise<void> {
 }
 
 /**
- * Before the optional peers are linked: `.` loads (ESM and CJS), and each
- * guarded entry fails with an error that says what to install.
+ * Before the optional peers are linked: `.` and every entry that imports
+ * none of them (`./machines`) load (ESM and CJS), and each guarded entry
+ * fails with an error that says what to install.
  */
 async function checkWithoutPeers(
   dir: string,
   name: string,
   entries: Entry[],
-  peers: string[],
+  imports: PackageImports,
 ): Promise<void> {
+  const peers = Object.keys(imports.peers);
+  const needsPeers = (e: Entry) =>
+    [...imports.byEntry.get(e.subpath) ?? []].some((p) => p in imports.peers);
   const install = `npm install ${peers.join(" ")}`;
   for (const format of ["esm", "cjs"] as const) {
     const load = format === "esm" ? "await import" : "require";
@@ -710,7 +798,7 @@ async function checkWithoutPeers(
     for (const e of entries) {
       const spec = specifierOf(name, e);
       const said = out[spec] ?? "";
-      if (e.subpath === ".") {
+      if (e.subpath === "." || !needsPeers(e)) {
         if (!said.endsWith(" names")) {
           fail(`${spec} without ${peers.join(", ")} (${format}): ${said}`);
         }
@@ -869,12 +957,7 @@ async function main(): Promise<void> {
   );
   try {
     await timed("without peers + Node-only types", async () => {
-      await checkWithoutPeers(
-        dir,
-        deno.name,
-        entries,
-        Object.keys(imports.peers),
-      );
+      await checkWithoutPeers(dir, deno.name, entries, imports);
       await linkPackages(dir, Object.keys(imports.peers));
       await checkNodeOnlyTypes(dir, deno.name, entries);
     });
@@ -903,6 +986,7 @@ async function main(): Promise<void> {
         declared.get(ctypes),
       );
     }
+    checkBrowserExports(deno.name, view, imports.browserExports);
   } finally {
     if (process.argv.includes("--keep")) console.log(`kept ${dir}`);
     else await rm(dir, { recursive: true, force: true });
@@ -921,6 +1005,7 @@ async function main(): Promise<void> {
       } types exported; parity checked (Node import/require, .d.ts/.d.cts)`,
     );
   }
+  if (browserNote) console.log(browserNote);
   console.log(verdicts.join("; "));
   const total = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`timings: ${timings.join(", ")}; total ${total}s`);

@@ -4,9 +4,10 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { BROWSER_VARIANTS } from "../../npm-build.ts";
+import { BROWSER_LEFT_OUT, BROWSER_VARIANTS } from "../../npm-build.ts";
 import { insecureFetch } from "../../src/runtime/tls_browser.ts";
 import { openRangeFile } from "../../src/runtime/file_browser.ts";
 import { FileUrlStorage } from "../../src/storage/file_url_storage_browser.ts";
@@ -28,6 +29,23 @@ describe("browser twins", () => {
         assert.equal(typeof b[name], typeof a[name], `${twin}: ${name}`);
       }
     }
+  });
+
+  test("the machine values' twin leaves out exactly the documented names", async () => {
+    const load = (path: string) =>
+      import(pathToFileURL(join(ROOT, path)).href) as Promise<
+        Record<string, unknown>
+      >;
+    const { module, twin, names, from } = BROWSER_LEFT_OUT;
+    const [a, b] = await Promise.all([load(module), load(twin)]);
+    assert.deepEqual(Object.keys(a).sort(), [...names].sort());
+    assert.deepEqual(Object.keys(b), []);
+    // Where a browser bundle gets them instead: the same objects.
+    const deno = JSON.parse(
+      await readFile(join(ROOT, "deno.json"), "utf8"),
+    ) as { exports: Record<string, string> };
+    const machines = await load(deno.exports[from]!);
+    for (const name of names) assert.equal(machines[name], a[name], name);
   });
 
   test("fail clearly where a browser cannot do the work", async () => {
