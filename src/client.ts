@@ -350,8 +350,9 @@ export class TusClient {
 }
 
 /**
- * The uploader and its machine (with xstate): a chunk of its own in a
- * bundle, loaded with the first upload, not with the client.
+ * The uploader: a chunk of its own in a bundle of `TusClient` alone,
+ * loaded with the first upload; the uploader loads its machine (with
+ * xstate) when it opens.
  */
 function loadUploader(): Promise<typeof import("./uploader.ts")> {
   return import("./uploader.ts");

@@ -1,5 +1,8 @@
 /**
  * `Uploader`: drives one upload machine actor, chunk by chunk or to the end.
+ * xstate and the machine load with `import()` when an uploader first opens
+ * (`uploader_actor.ts`), so that exporting `Uploader` costs a browser bundle
+ * little before the first upload.
  *
  * @module
  */
