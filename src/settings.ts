@@ -16,6 +16,7 @@ import { ietfDraftAdapter } from "./ietf/adapter.ts";
 import { debugLogger } from "./runtime/debug_log.ts";
 import { interimFetch } from "./runtime/interim_fetch.ts";
 import { insecureFetch } from "./runtime/tls.ts";
+import { optionalBuiltin } from "./runtime/builtin.ts";
 import {
   type ChecksumChoice,
   resolveChecksumChoice,
@@ -139,6 +140,17 @@ function resolveProtocol(options: TusClientOptions): ProtocolAdapter {
 /** PATCH bodies in flight at once per client (and connections per origin). */
 const MAX_SOCKETS = 64;
 
+/**
+ * Where `node:http` sends a `Uint8Array` PATCH body faster than `fetch`
+ * (measured to a discarding server, MB/s at 1 MiB / 8 MiB chunks / one
+ * 256 MiB body): Node 470–710 against 220–470, 530–960 against 540–780,
+ * 1620 against 760; Deno 430–610 against 400–540, 1140–1370 against
+ * 540–710, 1820 against 430. Bun's `fetch` is the faster one there (it
+ * counts through a streamed body instead), and browsers have no `node:http`.
+ */
+const DIRECT_PATCH = !("Bun" in globalThis) &&
+  optionalBuiltin("node:http") !== null;
+
 function resolveTransport(
   options: TusClientOptions,
   headers: Record<string, string>,
@@ -181,7 +193,7 @@ function resolveTransport(
       maxSockets: MAX_SOCKETS,
       rejectUnauthorized: verify,
       ownFetch: injected === undefined ? send : null,
-      direct: false,
+      direct: DIRECT_PATCH,
     }),
   };
 }

@@ -257,8 +257,17 @@ async function send(
   const bytes = request.body as Uint8Array;
   const onSent = request.onSent;
   if (direct !== null && !prepared.replaced) {
-    const report = onSent ? throttled(onSent, bytes.length) : noCount;
-    return await countedSend(prepared.request, bytes, report, direct);
+    return onSent
+      ? await countedSend(
+        prepared.request,
+        bytes,
+        throttled(onSent, bytes.length),
+        { pool: direct },
+      )
+      : await countedSend(prepared.request, bytes, noCount, {
+        pool: direct,
+        whole: true,
+      });
   }
   const response = await transport.fetch(prepared.request);
   // Without a view of the connection, all is known handed over only now.

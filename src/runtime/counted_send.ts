@@ -37,8 +37,27 @@ interface Agents {
   https?: Http.Agent;
 }
 
+/**
+ * Bun's `fetch` keeps a `Content-Length` given with a streamed body (Deno's
+ * turns it chunked), and sends such a body about 1.6 times as fast as Bun's
+ * `node:http` does (1 MiB pieces of PATCH: 820–900 MB/s against 480–600).
+ */
+const STREAM_FETCH = "Bun" in globalThis;
+
 const agentsOf = new WeakMap<SendPool, Agents>();
 const DEFAULT_POOL: SendPool = { maxSockets: 16, rejectUnauthorized: true };
+
+/** Options of {@linkcode countedSend}. */
+export interface CountedSendOptions {
+  /** The client's connections; a shared default otherwise. */
+  readonly pool?: SendPool;
+  /**
+   * Nobody is counting: the body goes out in one write, which is faster,
+   * and `onSent` is called once, with the whole length, when the answer
+   * came.
+   */
+  readonly whole?: boolean;
+}
 
 /**
  * Sends `request` (method, URL, headers, signal already final; its own body
@@ -49,8 +68,7 @@ const DEFAULT_POOL: SendPool = { maxSockets: 16, rejectUnauthorized: true };
  * @param request Method, URL, headers, signal and `redirect` of the request.
  * @param body The bytes to send.
  * @param onSent Receives the running total of bytes handed over.
- * @param pool The connections to use (one per client); a shared default
- *   otherwise.
+ * @param options The connections to use, and whether to count at all.
  * @returns A `Response` whose status, headers and body can be read. A
  *   redirect answer rejects when `request.redirect` is `"error"`.
  * @throws {TypeError} on a network error, its `cause` carrying the runtime's
@@ -67,54 +85,72 @@ const DEFAULT_POOL: SendPool = { maxSockets: 16, rejectUnauthorized: true };
  * console.log(response.status);
  * ```
  */
-export function countedSend(
+export async function countedSend(
   request: Request,
   body: Uint8Array,
   onSent: (sentBytes: number) => void,
-  pool: SendPool = DEFAULT_POOL,
+  options: CountedSendOptions = {},
 ): Promise<Response> {
   const { signal } = request;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  const secure = request.url.startsWith("https:");
-  const module = optionalBuiltin<typeof Http | typeof Https>(
-    secure ? "node:https" : "node:http",
-  );
-  if (module === null) {
-    return Promise.reject(
-      new TypeError(
-        `Cannot send request: this runtime has no ${
-          secure ? "node:https" : "node:http"
-        }`,
-      ),
-    );
-  }
-  return new Promise<Response>((resolve, reject) => {
-    const exchange = new Exchange(request, body, onSent, resolve, reject);
-    exchange.start(module, agentOf(module, pool, secure));
-  });
+  if (signal.aborted) throw signal.reason;
+  const whole = options.whole === true;
+  const response = STREAM_FETCH
+    ? await streamedFetch(
+      request,
+      body,
+      whole ? null : onSent,
+      options.pool ?? DEFAULT_POOL,
+    )
+    : await new Promise<Response>((resolve, reject) => {
+      const exchange = new Exchange(
+        request,
+        body,
+        whole ? null : onSent,
+        resolve,
+        reject,
+      );
+      exchange.start(options.pool ?? DEFAULT_POOL);
+    });
+  if (whole) onSent(body.length);
+  return response;
 }
 
-/**
- * Sends `request` with `body` over the pool's connections, without
- * counting: the faster path for bodies where the runtime's `fetch` is
- * slower (see {@linkcode countedSend}).
- *
- * @example Sending a PATCH body
- * ```ts ignore
- * import { plainSend } from "./counted_send.ts";
- *
- * const response = await plainSend(new Request(uploadUrl, init), bytes);
- * ```
- */
-export function plainSend(
+/** Bun: `fetch` with a stream of views of `body`, counted as it is pulled. */
+async function streamedFetch(
   request: Request,
   body: Uint8Array,
-  pool: SendPool = DEFAULT_POOL,
+  onSent: ((sentBytes: number) => void) | null,
+  pool: SendPool,
 ): Promise<Response> {
-  return countedSend(request, body, NO_COUNT, pool);
+  const headers = new Headers(request.headers);
+  headers.delete("transfer-encoding");
+  headers.set("content-length", String(body.length));
+  let at = 0;
+  const stream = onSent === null ? body : new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (at > 0) onSent(at);
+      if (at >= body.length) return controller.close();
+      const end = Math.min(at + PIECE_BYTES, body.length);
+      controller.enqueue(body.subarray(at, end));
+      at = end;
+    },
+  }, { highWaterMark: 0 });
+  const init: RequestInit & { duplex: "half"; tls?: unknown } = {
+    method: request.method,
+    headers,
+    body: stream as BodyInit,
+    signal: request.signal,
+    redirect: request.redirect,
+    duplex: "half",
+  };
+  if (!pool.rejectUnauthorized) init.tls = { rejectUnauthorized: false };
+  try {
+    return await fetch(request.url, init);
+  } catch (error) {
+    if (request.signal.aborted) throw request.signal.reason;
+    throw error instanceof TypeError ? error : toTypeError(error as Error);
+  }
 }
-
-const NO_COUNT = () => {};
 
 function agentOf(
   module: typeof Http | typeof Https,
@@ -142,7 +178,7 @@ function agentOf(
 class Exchange {
   readonly #request: Request;
   readonly #body: Uint8Array;
-  readonly #onSent: (sentBytes: number) => void;
+  readonly #onSent: ((sentBytes: number) => void) | null;
   readonly #resolve: (response: Response) => void;
   readonly #reject: (error: unknown) => void;
   #outgoing: Http.ClientRequest | null = null;
@@ -156,7 +192,7 @@ class Exchange {
   constructor(
     request: Request,
     body: Uint8Array,
-    onSent: (sentBytes: number) => void,
+    onSent: ((sentBytes: number) => void) | null,
     resolve: (response: Response) => void,
     reject: (error: unknown) => void,
   ) {
@@ -167,8 +203,22 @@ class Exchange {
     this.#reject = reject;
   }
 
-  start(module: typeof Http | typeof Https, agent: Http.Agent): void {
+  start(pool: SendPool): void {
     const request = this.#request;
+    const secure = request.url.startsWith("https:");
+    const module = optionalBuiltin<typeof Http | typeof Https>(
+      secure ? "node:https" : "node:http",
+    );
+    if (module === null) {
+      this.#reject(
+        new TypeError(
+          `Cannot send request: this runtime has no node:${
+            secure ? "https" : "http"
+          }`,
+        ),
+      );
+      return;
+    }
     const headers: Record<string, string> = {};
     request.headers.forEach((value, name) => (headers[name] = value));
     delete headers["transfer-encoding"];
@@ -176,7 +226,7 @@ class Exchange {
     const outgoing = module.request(request.url, {
       method: request.method,
       headers,
-      agent,
+      agent: agentOf(module, pool, secure),
     });
     this.#outgoing = outgoing;
     request.signal.addEventListener("abort", this.#abort);
@@ -189,7 +239,7 @@ class Exchange {
   #write = (): void => {
     const outgoing = this.#outgoing!;
     const body = this.#body;
-    if (this.#onSent === NO_COUNT) {
+    if (this.#onSent === null) {
       outgoing.end(body);
       return;
     }
@@ -212,7 +262,7 @@ class Exchange {
   #counted = (error?: Error | null): void => {
     if (error || this.#done) return;
     this.#sent = Math.min(this.#sent + PIECE_BYTES, this.#body.length);
-    this.#onSent(this.#sent);
+    this.#onSent?.(this.#sent);
   };
 
   #answer = (incoming: Http.IncomingMessage): void => {
