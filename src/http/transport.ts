@@ -76,11 +76,11 @@ export interface Transport {
   /** Receives every request, response and network error. */
   readonly logger?: TusLogger;
   /**
-   * The client's connections for PATCH bodies: bounds how many are in
-   * flight (a PATCH beyond waits before its timeout starts), and sends them
-   * through `countedSend` (when counted, or always when `pool.direct`) as
-   * long as `fetch` is still `pool.ownFetch`. Absent: every request goes
-   * through `fetch`, unbounded.
+   * The client's connections for requests with a `Uint8Array` body: bounds
+   * how many are in flight (one beyond waits before its timeout starts),
+   * and sends them through `countedSend` (when counted, or always when
+   * `pool.direct`) as long as `fetch` is still `pool.ownFetch`. Absent:
+   * every request goes through `fetch`, unbounded.
    */
   readonly pool?: ConnectionPool;
 }
@@ -111,10 +111,11 @@ export interface TusResponse {
  * Sends `request` through `transport` and answers with its status and
  * headers once the exchange is over.
  *
- * A `Uint8Array` PATCH body waits for a place in `transport.pool` first (its
- * timeout starts once it has one), then goes out through `countedSend` when
- * `onSent` is given or the pool sends every PATCH directly, and the
- * transport's `fetch` is still the pool's own. Otherwise (an injected
+ * A request with a `Uint8Array` body (a PATCH, a creation with data) waits
+ * for a place in `transport.pool` first (its timeout starts once it has
+ * one), then goes out through `countedSend` when `onSent` is given or the
+ * pool sends every body directly, and the transport's `fetch` is still the
+ * pool's own. Otherwise (an injected
  * `fetch`, a request that `onBeforeRequest` replaced) it goes through
  * `fetch` as is, and `onSent` is called once, with the whole length, when
  * the answer arrives.
@@ -130,17 +131,14 @@ export async function sendTusRequest(
   const requestId = transport.requestId ? crypto.randomUUID() : null;
   const pool = transport.pool;
   const bytes = request.body instanceof Uint8Array ? request.body : null;
-  if (pool === undefined || bytes === null || request.method !== "PATCH") {
+  if (pool === undefined || bytes === null) {
     return await exchange(transport, request, requestId, null);
   }
   let release: () => void;
   try {
     release = await pool.acquire(request.signal);
   } catch {
-    throw abortError(
-      request,
-      (what) => describeFailure(request, what, requestId),
-    );
+    throw abortError(request, requestId);
   }
   try {
     const direct = pool.ownFetch !== null &&
@@ -169,9 +167,8 @@ async function exchange(
   const signal = request.signal
     ? AbortSignal.any([request.signal, timeout.signal])
     : timeout.signal;
-  const describe = (what: string) => describeFailure(request, what, requestId);
   try {
-    if (request.signal?.aborted) throw abortError(request, describe);
+    if (request.signal?.aborted) throw abortError(request, requestId);
     // Bytes sent directly stay out of the Request (a Request copies them),
     // unless a hook may want to read them.
     const bodyInRequest = direct === null ||
@@ -193,7 +190,7 @@ async function exchange(
         request,
         timeout,
         transport,
-        describe,
+        requestId,
         error,
       );
       log?.({
@@ -226,10 +223,14 @@ async function exchange(
       return { status: response.status, headers: response.headers };
     }
     const content = await readBody(response).catch((error) => {
-      throw networkError(request, timeout, transport, describe, error);
+      throw networkError(request, timeout, transport, requestId, error);
     });
     throw new TusCommunicationError(
-      describe(statusDescription(request, response, content)),
+      describeFailure(
+        request,
+        statusDescription(request, response, content),
+        requestId,
+      ),
       {
         statusCode: response.status,
         responseContent: content,
@@ -335,13 +336,17 @@ function networkError(
   request: TusRequest,
   timeout: AbortController,
   transport: Transport,
-  describe: (what: string) => string,
+  requestId: string | null,
   error: unknown,
 ): unknown {
-  if (request.signal?.aborted) return abortError(request, describe);
+  if (request.signal?.aborted) return abortError(request, requestId);
   if (timeout.signal.aborted) {
     return new TusCommunicationError(
-      describe(`no complete answer within ${transport.timeout} ms`),
+      describeFailure(
+        request,
+        `no complete answer within ${transport.timeout} ms`,
+        requestId,
+      ),
       { cause: error },
     );
   }
@@ -353,7 +358,7 @@ function networkError(
     : cause
     ? `network error: ${cause} (${reason})`
     : `network error (${reason})`;
-  return new TusCommunicationError(describe(what), {
+  return new TusCommunicationError(describeFailure(request, what, requestId), {
     cause: error,
   });
 }
@@ -397,11 +402,14 @@ function logResponse(
 
 function abortError(
   request: TusRequest,
-  describe: (what: string) => string,
+  requestId: string | null,
 ): TusCommunicationError {
-  return new TusCommunicationError(describe("aborted"), {
-    cause: request.signal?.reason,
-  });
+  return new TusCommunicationError(
+    describeFailure(request, "aborted", requestId),
+    {
+      cause: request.signal?.reason,
+    },
+  );
 }
 
 function statusDescription(

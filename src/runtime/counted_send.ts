@@ -16,8 +16,12 @@ import type * as Http from "node:http";
 import type * as Https from "node:https";
 import { optionalBuiltin } from "./builtin.ts";
 
-/** Bytes per `write()` while counting: the granularity of `onSent`. */
-const PIECE_BYTES = 64 * 1024;
+/**
+ * Bytes per `write()` while counting: the granularity of `onSent`. Measured
+ * on Node at 1 MiB chunks, CPU per request: 1.4–1.6 ms with 256 KiB pieces,
+ * 1.6–1.75 ms with 64 KiB, 1.3–1.7 ms for one write of the whole body.
+ */
+const PIECE_BYTES = 256 * 1024;
 
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -63,7 +67,7 @@ export interface CountedSendOptions {
  * Sends `request` (method, URL, headers, signal already final; its own body
  * is ignored) with `body` as its bytes and `Content-Length: body.length`
  * (never chunked), calling `onSent(total)` as bytes are handed to the
- * connection (every 64 KiB piece; the caller throttles).
+ * connection (every 256 KiB piece; the caller throttles).
  *
  * @param request Method, URL, headers, signal and `redirect` of the request.
  * @param body The bytes to send.
@@ -174,7 +178,7 @@ function agentOf(
   return agent;
 }
 
-/** One request and its answer; listeners are methods, not closures. */
+/** One request and its answer, its listeners made once per request. */
 class Exchange {
   readonly #request: Request;
   readonly #body: Uint8Array;
