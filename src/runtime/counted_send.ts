@@ -372,7 +372,7 @@ function headersOf(raw: readonly string[]): Headers {
 
 /** Network failures reject with a `TypeError`, as fetch's do. */
 function toTypeError(error: Error): TypeError {
-  return new TypeError(`Cannot send request: ${error.message}`, {
+  return new TypeError("Cannot send request: the connection failed", {
     cause: error,
   });
 }

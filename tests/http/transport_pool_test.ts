@@ -6,6 +6,7 @@ import { sendChunk } from "../../src/http/send_chunk.ts";
 import { ConnectionPool, sendTusRequest } from "../../src/http/transport.ts";
 import { resolveSettings } from "../../src/settings.ts";
 import { createTusApp, startTusServer } from "../../src/testing/mod.ts";
+import { TusClient } from "../../mod.ts";
 import { randomBytes } from "../_helpers.ts";
 import {
   type HttpsServer,
@@ -14,7 +15,36 @@ import {
 } from "../runtime/_https.ts";
 import { holdingServer, settled } from "./_wire_helpers.ts";
 
+/** The most requests of `entries` that were in the server at once. */
+function mostAtOnce(
+  entries: readonly { startedAt: number; durationMs: number }[],
+): number {
+  const edges = entries.flatMap((e) => [
+    [e.startedAt, 1],
+    [e.startedAt + e.durationMs, -1],
+  ]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let now = 0;
+  let most = 0;
+  for (const [, step] of edges) most = Math.max(most, now += step!);
+  return most;
+}
+
 describe("the client's connection pool", () => {
+  test("one client keeps at most 32 bodies in flight, however many uploads run", async () => {
+    await using server = await startTusServer();
+    server.faults.latency(40, { method: "PATCH" });
+    const client = new TusClient(server.url, { retryDelay: 1 });
+    const inputs = Array.from({ length: 80 }, (_, i) => randomBytes(2000, i));
+    const urls = await Promise.all(
+      inputs.map((fileStream) => client.uploadFile({ fileStream })),
+    );
+    urls.forEach((url, i) => assert.deepEqual(server.bytesOf(url), inputs[i]));
+    const patches = server.requests.filter((r) => r.method === "PATCH");
+    assert.equal(patches.length, 80);
+    const most = mostAtOnce(patches);
+    assert.ok(most <= 32, `${most} PATCH requests were in flight at once`);
+  });
+
   test("a creation with data goes out with Content-Length on the default path", async () => {
     await using server = await startTusServer();
     const bytes = randomBytes(100_000, 9);
@@ -79,6 +109,36 @@ describe("the client's connection pool", () => {
     });
     assert.equal(response.status, 204);
   });
+});
+
+describe("a connection cut while the body goes out", () => {
+  for (const counted of [true, false]) {
+    test(`is named ECONNRESET (${counted ? "counted" : "not counted"})`, async () => {
+      await using server = await startTusServer();
+      const size = 3_000_000;
+      const transport = resolveSettings({}).transport;
+      const { url } = await createUpload(transport, {
+        endpoint: server.url,
+        length: size,
+        metadata: null,
+      });
+      server.faults.cutNextPatch({ afterBytes: 500, count: Infinity });
+      const error = await sendChunk(transport, {
+        url,
+        offset: 0,
+        bytes: new Uint8Array(size),
+        length: size,
+        checksum: null,
+        onSent: counted ? () => {} : undefined,
+      }).then(() => null, (e: unknown) => e);
+      assert.ok(error instanceof TusCommunicationError, String(error));
+      assert.match(
+        error.message,
+        /connection reset by the server \(ECONNRESET\)/,
+      );
+      assert.equal(error.statusCode, null);
+    });
+  }
 });
 
 describe("a counted PATCH over HTTPS", () => {
