@@ -38,9 +38,13 @@ export interface ConnectionPoolOptions {
  * ```
  */
 export class ConnectionPool implements SendPool {
+  /** Bodies in flight at once (and keep-alive connections per origin). */
   readonly maxSockets: number;
+  /** `false` accepts any server certificate. */
   readonly rejectUnauthorized: boolean;
+  /** The `fetch` that `countedSend` may stand in for; `null`: never. */
   readonly ownFetch: typeof fetch | null;
+  /** Every `Uint8Array` body goes through `countedSend`, counted or not. */
   readonly direct: boolean;
   #active = 0;
   readonly #waiting: (() => void)[] = [];

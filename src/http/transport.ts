@@ -87,23 +87,35 @@ export interface Transport {
 
 /** One tus request, before the transport dresses it. */
 export interface TusRequest {
+  /** The tus method (PATCH goes out as POST with `overridePatchMethod`). */
   readonly method: "POST" | "HEAD" | "PATCH" | "OPTIONS" | "DELETE";
+  /** Where to send it. */
   readonly url: string;
   /** What the request does, for messages: "create upload", "send chunk at offset 0". */
   readonly action: string;
+  /** The request's own headers; they win over the transport's. */
   readonly headers?: Record<string, string>;
+  /** The bytes to send, always with a `Content-Length` when a `Uint8Array`. */
   readonly body?: Uint8Array | ReadableStream<Uint8Array>;
+  /** Aborts the request (its reason becomes the error's `cause`). */
   readonly signal?: AbortSignal;
   /** Statuses other than 2xx that the caller handles itself. */
   readonly acceptStatus?: readonly number[];
-  /** Called with the bytes of `body` handed to the connection so far, at most every 100 ms
-   * and once more when all are handed over. Only for a `Uint8Array` body. */
+  /**
+   * Called with the bytes of `body` handed to the connection so far, at most
+   * every 100 ms and once more when all are handed over. Only for a
+   * `Uint8Array` body. Where no view of the connection exists (an injected
+   * `fetch`, a request replaced by `onBeforeRequest`), it is called once,
+   * with the whole length, when the answer arrives.
+   */
   readonly onSent?: (sentBytes: number) => void;
 }
 
 /** The part of a response the protocol needs; the body is already closed. */
 export interface TusResponse {
+  /** The final status. */
   readonly status: number;
+  /** The response's headers. */
   readonly headers: Headers;
 }
 
