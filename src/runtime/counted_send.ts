@@ -58,6 +58,15 @@ interface Agents {
  */
 const STREAM_FETCH = "Bun" in globalThis;
 
+/**
+ * Bun's `fetch` copies a `Uint8Array` body before sending it; a stream of
+ * views is not copied. Uncounted bodies from this size on go as a stream
+ * (measured, 8 MiB PATCH bodies: as fast, 15 MiB less RSS; one 256 MiB
+ * body: 980–1400 MB/s against 415–640, 297 MiB RSS against 551), smaller
+ * ones as bytes (1 MiB: about 10 % less CPU per request).
+ */
+const STREAM_FROM_BYTES = 4 * 1024 * 1024;
+
 const agentsOf = new WeakMap<SendPool, Agents>();
 const DEFAULT_POOL: SendPool = { maxSockets: 16, rejectUnauthorized: true };
 
@@ -129,7 +138,10 @@ export async function countedSend(
   return response;
 }
 
-/** Bun: `fetch` with a stream of views of `body`, counted as it is pulled. */
+/**
+ * Bun: `fetch` with a stream of views of `body`, counted as it is pulled
+ * (`onSent`), or not counted (`null`: small bodies then go as bytes).
+ */
 async function streamedFetch(
   request: Request,
   body: Uint8Array,
@@ -140,9 +152,10 @@ async function streamedFetch(
   headers.delete("transfer-encoding");
   headers.set("content-length", String(body.length));
   let at = 0;
-  const stream = onSent === null ? body : new ReadableStream<Uint8Array>({
+  const asBytes = onSent === null && body.length < STREAM_FROM_BYTES;
+  const stream = asBytes ? body : new ReadableStream<Uint8Array>({
     pull(controller) {
-      if (at > 0) onSent(at);
+      if (at > 0) onSent?.(at);
       if (at >= body.length) return controller.close();
       const end = Math.min(at + PIECE_BYTES, body.length);
       controller.enqueue(body.subarray(at, end));
