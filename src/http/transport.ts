@@ -168,7 +168,11 @@ async function exchange(
   requestId: string | null,
   direct: ConnectionPool | null,
 ): Promise<TusResponse> {
+  // One signal for the timeout and the caller's abort. Not AbortSignal.any:
+  // on Node 20 it costs about 25 µs per call against a long-lived signal (an
+  // upload's), and what it keeps grows with every chunk.
   const timeout = new AbortController();
+  const { signal } = timeout;
   // setTimeout cannot wait past 2^31-1 ms; longer (or Infinity) means none.
   const timer = transport.timeout < MAX_TIMER_MS
     ? setTimeout(
@@ -176,9 +180,8 @@ async function exchange(
       transport.timeout,
     )
     : undefined;
-  const signal = request.signal
-    ? AbortSignal.any([request.signal, timeout.signal])
-    : timeout.signal;
+  const forward = () => timeout.abort(request.signal?.reason);
+  request.signal?.addEventListener("abort", forward);
   try {
     if (request.signal?.aborted) throw abortError(request, requestId);
     // Bytes sent directly stay out of the Request (a Request copies them),
@@ -251,6 +254,7 @@ async function exchange(
     );
   } finally {
     clearTimeout(timer);
+    request.signal?.removeEventListener("abort", forward);
   }
 }
 
