@@ -34,6 +34,9 @@ const PIECE_BYTES = 256 * 1024;
 
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
+/** The longest answer body dropped by reading it rather than by closing. */
+const DRAIN_BYTES = 64 * 1024;
+
 /**
  * Keep-alive connections shared by the requests given the same pool (one
  * per client): at most `maxSockets` at a time per origin.
@@ -211,8 +214,13 @@ class Exchange {
   #outgoing: Http.ClientRequest | null = null;
   #incoming: Http.IncomingMessage | null = null;
   #controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+  /** The promise was resolved with a `Response`. */
   #answered = false;
   #done = false;
+  /** A bodiless answer, resolved once it has ended. */
+  #empty: Response | null = null;
+  /** Set while a cancelled body's rest is read and dropped. */
+  #drained: (() => void) | null = null;
   #written = 0;
   #sent = 0;
 
@@ -309,42 +317,60 @@ class Exchange {
       );
       return;
     }
-    this.#answered = true;
     const empty = NULL_BODY.has(status) || request.method === "HEAD";
-    let body: ReadableStream<Uint8Array> | null = null;
-    if (empty) {
-      incoming.resume();
-      this.#finish();
-    } else {
-      body = new ReadableStream<Uint8Array>({
+    const response = new Response(
+      empty ? null : new ReadableStream<Uint8Array>({
         start: (controller) => {
           this.#controller = controller;
-          incoming.on("data", this.#data);
-          incoming.on("end", this.#end);
-          incoming.on("error", this.#fail);
-          incoming.on("close", this.#closed);
         },
         pull: () => {
           incoming.resume();
         },
-        cancel: () => {
-          this.#finish();
-          incoming.destroy();
-        },
-      }, { highWaterMark: 4 });
-    }
-    const response = new Response(body, {
-      status,
-      statusText: incoming.statusMessage,
-      headers: headersOf(incoming.rawHeaders),
-    });
+        cancel: () => this.#cancel(),
+      }, { highWaterMark: 4 }),
+      {
+        status,
+        statusText: incoming.statusMessage,
+        headers: headersOf(incoming.rawHeaders),
+      },
+    );
     Object.defineProperty(response, "url", { value: request.url });
+    incoming.on("data", this.#data);
+    incoming.on("end", this.#end);
+    incoming.on("error", this.#fail);
+    incoming.on("close", this.#closed);
+    if (empty) {
+      // Answered once the connection is free again for the next request.
+      this.#empty = response;
+      incoming.resume();
+      return;
+    }
+    this.#answered = true;
     this.#resolve(response);
   };
 
+  /**
+   * The reader gave up the body: a short rest (a known length within 64
+   * KiB) is read and dropped, so that the connection serves the next
+   * request; a long or endless one closes it.
+   */
+  #cancel(): Promise<void> | void {
+    const incoming = this.#incoming!;
+    const length = Number(incoming.headers["content-length"]);
+    if (this.#done || !(length <= DRAIN_BYTES)) {
+      this.#finish();
+      incoming.destroy();
+      return;
+    }
+    return new Promise<void>((resolve) => {
+      this.#drained = resolve;
+      incoming.resume();
+    });
+  }
+
   #data = (piece: Uint8Array): void => {
     const controller = this.#controller;
-    if (this.#done || controller === null) return;
+    if (this.#done || this.#drained || controller === null) return;
     controller.enqueue(new Uint8Array(piece));
     if ((controller.desiredSize ?? 1) <= 0) this.#incoming?.pause();
   };
@@ -352,7 +378,11 @@ class Exchange {
   #end = (): void => {
     if (this.#done) return;
     this.#finish();
-    this.#controller?.close();
+    if (this.#empty) {
+      this.#answered = true;
+      this.#resolve(this.#empty);
+    } else if (this.#drained) this.#drained();
+    else this.#controller?.close();
   };
 
   #closed = (): void => {
@@ -362,22 +392,25 @@ class Exchange {
 
   #fail = (error: Error): void => {
     if (this.#done) return;
-    const aborted = this.#request.signal.aborted;
-    this.#finish();
-    const reason = aborted ? this.#request.signal.reason : toTypeError(error);
-    if (this.#answered) this.#controller?.error(reason);
-    else this.#reject(reason);
+    const signal = this.#request.signal;
+    this.#stop(signal.aborted ? signal.reason : toTypeError(error));
   };
 
   #abort = (): void => {
     if (this.#done) return;
-    const reason = this.#request.signal.reason;
-    this.#finish();
     this.#outgoing?.destroy();
     this.#incoming?.destroy();
-    if (this.#answered) this.#controller?.error(reason);
-    else this.#reject(reason);
+    this.#stop(this.#request.signal.reason);
   };
+
+  /** Ends the exchange with `reason`: the promise, or the body being read. */
+  #stop(reason: unknown): void {
+    this.#finish();
+    this.#outgoing?.destroy();
+    if (this.#drained) this.#drained();
+    else if (this.#answered) this.#controller?.error(reason);
+    else this.#reject(reason);
+  }
 
   #finish(): void {
     this.#done = true;

@@ -45,6 +45,30 @@ describe("the client's connection pool", () => {
     assert.ok(most <= 32, `${most} PATCH requests were in flight at once`);
   });
 
+  test("an answer with a short body leaves its connection open for the next", async () => {
+    const ports: number[] = [];
+    await using server = await holdingServer((request, response) => {
+      ports.push(request.socket.remotePort ?? 0);
+      response.writeHead(200, {
+        "Content-Type": "text/plain",
+        "Content-Length": "6",
+      });
+      response.end("stored");
+    });
+    server.release();
+    const transport = resolveSettings({}).transport;
+    for (let i = 0; i < 3; i++) {
+      const response = await sendTusRequest(transport, {
+        method: "PATCH",
+        url: server.url,
+        action: `send chunk at offset ${i}`,
+        body: new Uint8Array(1000),
+      });
+      assert.equal(response.status, 200);
+    }
+    assert.equal(new Set(ports).size, 1, `ports ${ports.join(", ")}`);
+  });
+
   test("a creation with data goes out with Content-Length on the default path", async () => {
     await using server = await startTusServer();
     const bytes = randomBytes(100_000, 9);
