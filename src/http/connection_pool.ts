@@ -1,6 +1,7 @@
 /**
- * The connections of one client: how many PATCH bodies may be in flight at
- * once, and whether they go out through `countedSend` instead of `fetch`.
+ * The connections of one client: how many request bodies (PATCH, creation
+ * with data) may be in flight at once, and whether they go out through
+ * `countedSend` instead of `fetch`.
  *
  * @module
  */
@@ -8,7 +9,7 @@ import type { SendPool } from "../runtime/counted_send.ts";
 
 /** Options of {@linkcode ConnectionPool}. */
 export interface ConnectionPoolOptions {
-  /** PATCH bodies in flight at once (and keep-alive connections per origin). */
+  /** Bodies in flight at once (and keep-alive connections per origin). */
   readonly maxSockets: number;
   /** `false` accepts any server certificate. @default {true} */
   readonly rejectUnauthorized?: boolean;
@@ -17,12 +18,12 @@ export interface ConnectionPoolOptions {
    * the user injected their own `fetch`, which then sends every request.
    */
   readonly ownFetch: typeof fetch | null;
-  /** Every PATCH body goes through `countedSend`, counted or not. */
+  /** Every `Uint8Array` body goes through `countedSend`, counted or not. */
   readonly direct: boolean;
 }
 
 /**
- * Keep-alive connections and a bound on the PATCH bodies in flight. A PATCH
+ * Keep-alive connections and a bound on the bodies in flight. A request
  * beyond `maxSockets` waits here, before its timeout starts and before any
  * request (or copy of its body) is made.
  *
@@ -37,9 +38,13 @@ export interface ConnectionPoolOptions {
  * ```
  */
 export class ConnectionPool implements SendPool {
+  /** Bodies in flight at once (and keep-alive connections per origin). */
   readonly maxSockets: number;
+  /** `false` accepts any server certificate. */
   readonly rejectUnauthorized: boolean;
+  /** The `fetch` that `countedSend` may stand in for; `null`: never. */
   readonly ownFetch: typeof fetch | null;
+  /** Every `Uint8Array` body goes through `countedSend`, counted or not. */
   readonly direct: boolean;
   #active = 0;
   readonly #waiting: (() => void)[] = [];
