@@ -81,7 +81,7 @@ export const countedSend: typeof Counted.countedSend = (
 ) =>
   // `{ whole: true }`: nobody is counting, so fetch sends it.
   (options as { whole?: unknown } | undefined)?.whole === true
-    ? plainSend(request, body).then((response) => {
+    ? plainSend(request, body).then((response: Response) => {
       onSent(body.length);
       return response;
     })
@@ -182,21 +182,7 @@ function counted(
   });
 }
 
-/**
- * Sends `request` with `body` through `fetch`, without counting: a browser's
- * `fetch` is its fastest path (the pool's connections are the browser's).
- *
- * @param request Method, URL, headers, signal and credentials mode; its own
- * body is ignored.
- * @param body The bytes to send.
- * @returns The response.
- * @throws {TypeError} on a network error (as a rejection); the signal's
- * reason when `request.signal` aborts.
- * @example Sending a PATCH body
- * ```ts ignore
- * import { plainSend } from "./counted_send_browser.ts";
- * const response = await plainSend(new Request(uploadUrl, init), bytes);
- * ```
- */
-export const plainSend: typeof Counted.plainSend = (request, body) =>
-  fetch(new Request(request, { body: body as Uint8Array<ArrayBuffer> }));
+/** Sends the whole body through fetch: nobody counts it. */
+function plainSend(request: Request, body: Uint8Array): Promise<Response> {
+  return fetch(new Request(request, { body: body as Uint8Array<ArrayBuffer> }));
+}
