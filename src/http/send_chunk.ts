@@ -24,7 +24,7 @@ export interface ChunkRequest {
   readonly signal?: AbortSignal;
   /**
    * Called with the bytes handed to the connection so far, at most every
-   * 100 ms and once more when all are handed over (a `Uint8Array` body only).
+   * 100 ms and once more when all are handed over.
    */
   readonly onSent?: (sentBytes: number) => void;
 }
@@ -64,6 +64,7 @@ export async function sendChunk(
     action: `send chunk at offset ${chunk.offset}`,
     headers,
     body: chunk.bytes,
+    bodyLength: chunk.length,
     signal: chunk.signal,
     onSent: chunk.onSent,
   });

@@ -13,7 +13,7 @@ import {
 import { parseRetryAfter } from "../protocol/retry_after.ts";
 import { describeTlsFailure } from "../runtime/tls.ts";
 import { networkCause } from "../runtime/network_cause.ts";
-import { countedSend } from "../runtime/counted_send.ts";
+import { countedSend, countedStreamSend } from "../runtime/counted_send.ts";
 import type { ConnectionPool } from "./connection_pool.ts";
 
 export { ConnectionPool } from "./connection_pool.ts";
@@ -95,8 +95,18 @@ export interface TusRequest {
   readonly action: string;
   /** The request's own headers; they win over the transport's. */
   readonly headers?: Record<string, string>;
-  /** The bytes to send, always with a `Content-Length` when a `Uint8Array`. */
+  /**
+   * The bytes to send, always with a `Content-Length` when a `Uint8Array`,
+   * or when a stream whose `bodyLength` is given.
+   */
   readonly body?: Uint8Array | ReadableStream<Uint8Array>;
+  /**
+   * How many bytes a `ReadableStream` body has (ignored for a `Uint8Array`):
+   * sent as its `Content-Length`, never chunked. A stream that ends short
+   * or runs long fails the request before its last piece goes out (in
+   * `countedSend`'s paths; an injected `fetch` decides for itself).
+   */
+  readonly bodyLength?: number;
   /** Aborts the request (its reason becomes the error's `cause`). */
   readonly signal?: AbortSignal;
   /** Statuses other than 2xx that the caller handles itself. */
@@ -104,7 +114,8 @@ export interface TusRequest {
   /**
    * Called with the bytes of `body` handed to the connection so far, at most
    * every 100 ms and once more when all are handed over. Only for a
-   * `Uint8Array` body. Where no view of the connection exists (an injected
+   * `Uint8Array` body, or a stream with its `bodyLength`. Where no view of
+   * the connection exists (a browser's stream body, an injected
    * `fetch`, a request replaced by `onBeforeRequest`), it is called once,
    * with the whole length, when the answer arrives.
    */
@@ -142,23 +153,39 @@ export async function sendTusRequest(
 ): Promise<TusResponse> {
   const requestId = transport.requestId ? crypto.randomUUID() : null;
   const pool = transport.pool;
-  const bytes = request.body instanceof Uint8Array ? request.body : null;
-  if (pool === undefined || bytes === null) {
-    return await exchange(transport, request, requestId, null);
-  }
-  let release: () => void;
+  const { body } = request;
   try {
-    release = await pool.acquire(request.signal);
-  } catch {
-    throw abortError(request, requestId);
-  }
-  try {
-    const direct = pool.ownFetch !== null &&
-      transport.fetch === pool.ownFetch &&
-      (pool.direct || request.onSent !== undefined);
-    return await exchange(transport, request, requestId, direct ? pool : null);
-  } finally {
-    release();
+    if (pool === undefined || body === undefined) {
+      return await exchange(transport, request, requestId, null);
+    }
+    let release: () => void;
+    try {
+      release = await pool.acquire(request.signal);
+    } catch {
+      throw abortError(request, requestId);
+    }
+    try {
+      const own = pool.ownFetch !== null && transport.fetch === pool.ownFetch;
+      const direct = body instanceof Uint8Array
+        ? own && (pool.direct || request.onSent !== undefined)
+        : own && pool.direct && countedStreamSend !== null &&
+          request.bodyLength !== undefined;
+      return await exchange(
+        transport,
+        request,
+        requestId,
+        direct ? pool : null,
+      );
+    } finally {
+      release();
+    }
+  } catch (error) {
+    // A stream nothing took (an abort while waiting, a hook that threw)
+    // would keep its source open.
+    if (body instanceof ReadableStream && !body.locked) {
+      body.cancel(error).catch(() => {});
+    }
+    throw error;
   }
 }
 
@@ -271,8 +298,24 @@ async function send(
   prepared: Prepared,
   direct: ConnectionPool | null,
 ): Promise<Response> {
-  const bytes = request.body as Uint8Array;
   const onSent = request.onSent;
+  const length = lengthOf(request);
+  if (
+    direct !== null && !prepared.replaced &&
+    request.body instanceof ReadableStream
+  ) {
+    // A hook that kept the request may have read its body: send what is left
+    // of it, which is the Request's own stream then.
+    const stream = prepared.request.body ?? request.body;
+    return await countedStreamSend!(
+      prepared.request,
+      stream,
+      length!,
+      onSent ? throttled(onSent, length!) : noCount,
+      { pool: direct, whole: onSent === undefined },
+    );
+  }
+  const bytes = request.body as Uint8Array;
   if (direct !== null && !prepared.replaced) {
     return onSent
       ? await countedSend(
@@ -291,8 +334,18 @@ async function send(
   const fetchUnbound = transport.fetch;
   const response = await fetchUnbound(prepared.request);
   // Without a view of the connection, all is known handed over only now.
-  if (onSent && request.body instanceof Uint8Array) onSent(bytes.length);
+  if (onSent && length !== undefined) onSent(length);
   return response;
+}
+
+/** The byte count of `request`'s body, `undefined` when none is known. */
+function lengthOf(request: TusRequest): number | undefined {
+  const { body } = request;
+  return body instanceof Uint8Array
+    ? body.length
+    : body === undefined
+    ? undefined
+    : request.bodyLength;
 }
 
 const noCount = () => {};
@@ -337,7 +390,12 @@ async function prepareRequest(
     // would keep the whole streamed body in memory to be able to re-send it.
     init.redirect = "error";
     if (bodyInRequest) init.body = request.body as BodyInit;
-    if (request.body instanceof ReadableStream) init.duplex = "half";
+    if (request.body instanceof ReadableStream) {
+      init.duplex = "half";
+      if (request.bodyLength !== undefined) {
+        headers.set("Content-Length", String(request.bodyLength));
+      }
+    }
   }
   const prepared = new Request(request.url, init);
   const hooked = await transport.onBeforeRequest?.(prepared);
@@ -367,6 +425,16 @@ function networkError(
         requestId,
       ),
       { cause: error },
+    );
+  }
+  if (error instanceof RangeError) {
+    // The body stream had another length than announced: not the network.
+    const what = error.message.replace(/^Cannot send request: /, "");
+    return new TusCommunicationError(
+      describeFailure(request, what, requestId),
+      {
+        cause: error,
+      },
     );
   }
   const reason = innermostMessage(error);

@@ -235,6 +235,7 @@ export function draftAdapter(
       action: `send chunk at offset ${chunk.offset}`,
       headers,
       body: chunk.bytes,
+      bodyLength: chunk.length,
       signal: chunk.signal,
       onSent: chunk.onSent,
       acceptStatus: [413],

@@ -19,6 +19,14 @@
  * In all three, a body the server does not read stops being counted once
  * the socket buffers are full (about 4 MB on loopback).
  *
+ * A stream of a known length ({@linkcode countedStreamSend}) goes the same
+ * ways with the same `Content-Length`, its pieces written as they are read
+ * (the next read overlapping the wait for the connection) and counted when
+ * handed over. A stream that ends short or runs long fails the request
+ * before its last piece goes out, so a server never sees a complete body
+ * that is not the one meant; the stream is cancelled whenever the request
+ * ends before it did.
+ *
  * @module
  */
 import type * as Http from "node:http";
@@ -117,6 +125,78 @@ export async function countedSend(
   onSent: (sentBytes: number) => void,
   options: CountedSendOptions = {},
 ): Promise<Response> {
+  return await send(request, { bytes: body }, onSent, options);
+}
+
+/** Sends a stream of a known length: see {@linkcode countedStreamSend}. */
+export type CountedStreamSend = (
+  request: Request,
+  body: ReadableStream<Uint8Array>,
+  length: number,
+  onSent: (sentBytes: number) => void,
+  options?: CountedSendOptions,
+) => Promise<Response>;
+
+/**
+ * As {@linkcode countedSend}, with a stream of exactly `length` bytes as the
+ * body: `Content-Length: length`, never chunked. `null` where no connection
+ * can be seen (the browser build), so that a stream goes through `fetch`.
+ *
+ * The request rejects with a `RangeError` when the stream ends before
+ * `length` bytes or has more (its last piece is then never sent), with the
+ * stream's own error when reading it fails; the stream is cancelled
+ * whenever the request ends before it did (abort, network error, an early
+ * answer).
+ *
+ * @example Sending a file's bytes with their length
+ * ```ts ignore
+ * import { countedStreamSend } from "./counted_send.ts";
+ *
+ * const request = new Request(uploadUrl, { method: "PATCH", headers });
+ * const response = await countedStreamSend!(
+ *   request,
+ *   blob.stream(),
+ *   blob.size,
+ *   (sent) => console.log(`${sent} of ${blob.size} bytes handed over`),
+ * );
+ * console.log(response.status);
+ * ```
+ */
+export const countedStreamSend: CountedStreamSend | null = async (
+  request,
+  body,
+  length,
+  onSent,
+  options = {},
+) => {
+  const reader = body.getReader();
+  try {
+    return await send(request, { reader, length }, onSent, options);
+  } catch (error) {
+    reader.cancel(error).catch(() => {});
+    throw error;
+  }
+};
+
+/** The bytes of a request: a `Uint8Array`, or a stream of `length` bytes. */
+type Body =
+  | { readonly bytes: Uint8Array; readonly reader?: undefined }
+  | {
+    readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+    readonly length: number;
+    readonly bytes?: undefined;
+  };
+
+function lengthOf(body: Body): number {
+  return body.bytes ? body.bytes.length : body.length;
+}
+
+async function send(
+  request: Request,
+  body: Body,
+  onSent: (sentBytes: number) => void,
+  options: CountedSendOptions,
+): Promise<Response> {
   const { signal } = request;
   if (signal.aborted) throw signal.reason;
   const whole = options.whole === true;
@@ -137,38 +217,117 @@ export async function countedSend(
       );
       exchange.start(options.pool ?? DEFAULT_POOL);
     });
-  if (whole) onSent(body.length);
+  if (whole) onSent(lengthOf(body));
   return response;
 }
 
 /**
- * Bun: `fetch` with a stream of views of `body`, counted as it is pulled
- * (`onSent`), or not counted (`null`: small bodies then go as bytes).
+ * Reads `length` bytes from `reader` one piece at a time, failing with a
+ * `RangeError` when the stream ends short or runs long. The piece that
+ * completes `length` is only given once the stream has said it ended.
+ */
+class Pieces {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #length: number;
+  /** Bytes given so far. */
+  #given = 0;
+  /** The stream ended (or was cancelled here): nothing to cancel. */
+  ended = false;
+
+  constructor(reader: ReadableStreamDefaultReader<Uint8Array>, length: number) {
+    this.#reader = reader;
+    this.#length = length;
+  }
+
+  /** The next piece, `null` after the last. */
+  async next(): Promise<Uint8Array | null> {
+    if (this.#given === this.#length) {
+      if (!this.ended) await this.#expectEnd();
+      return null;
+    }
+    for (;;) {
+      const { value, done } = await this.#reader.read();
+      if (done) {
+        this.ended = true;
+        throw new RangeError(
+          `Cannot send request: the body stream ended after ${this.#given} of ${this.#length} bytes`,
+        );
+      }
+      if (value.length === 0) continue;
+      if (this.#given + value.length > this.#length) throw this.#long();
+      if (this.#given + value.length === this.#length) await this.#expectEnd();
+      this.#given += value.length;
+      return value;
+    }
+  }
+
+  async #expectEnd(): Promise<void> {
+    for (;;) {
+      const { value, done } = await this.#reader.read();
+      if (done) {
+        this.ended = true;
+        return;
+      }
+      if (value.length > 0) throw this.#long();
+    }
+  }
+
+  /** Stops the stream unless it has ended. */
+  cancel(reason?: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.#reader.cancel(reason).catch(() => {});
+  }
+
+  #long(): RangeError {
+    return new RangeError(
+      `Cannot send request: the body stream has more than ${this.#length} bytes`,
+    );
+  }
+}
+
+/**
+ * Bun: `fetch` with a stream of views of the bytes (or of the body stream's
+ * pieces), counted as it is pulled (`onSent`), or not counted (`null`:
+ * small `Uint8Array` bodies then go as bytes).
  */
 async function streamedFetch(
   request: Request,
-  body: Uint8Array,
+  body: Body,
   onSent: ((sentBytes: number) => void) | null,
   pool: SendPool,
 ): Promise<Response> {
   const headers = new Headers(request.headers);
   headers.delete("transfer-encoding");
-  headers.set("content-length", String(body.length));
-  let at = 0;
-  const asBytes = onSent === null && body.length < STREAM_FROM_BYTES;
-  const stream = asBytes ? body : new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (at > 0) onSent?.(at);
-      if (at >= body.length) return controller.close();
-      const end = Math.min(at + PIECE_BYTES, body.length);
-      controller.enqueue(body.subarray(at, end));
-      at = end;
-    },
-  }, { highWaterMark: 0 });
+  headers.set("content-length", String(lengthOf(body)));
+  const pieces = body.reader ? new Pieces(body.reader, body.length) : null;
+  let failure: unknown = null;
+  let stream: BodyInit;
+  if (pieces !== null) {
+    let sent = 0;
+    stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent > 0) onSent?.(sent);
+        let piece: Uint8Array | null;
+        try {
+          piece = await pieces.next();
+        } catch (error) {
+          failure = error;
+          throw error;
+        }
+        if (piece === null) return controller.close();
+        sent += piece.length;
+        controller.enqueue(piece);
+      },
+      cancel: (reason) => pieces.cancel(reason),
+    }, { highWaterMark: 0 }) as BodyInit;
+  } else {
+    stream = viewsOf(body.bytes!, onSent) as BodyInit;
+  }
   const init: RequestInit & { duplex: "half"; tls?: unknown } = {
     method: request.method,
     headers,
-    body: stream as BodyInit,
+    body: stream,
     signal: request.signal,
     redirect: request.redirect,
     duplex: "half",
@@ -178,8 +337,30 @@ async function streamedFetch(
     return await fetch(request.url, init);
   } catch (error) {
     if (request.signal.aborted) throw request.signal.reason;
+    if (failure !== null) throw failure;
     throw error instanceof TypeError ? error : toTypeError(error as Error);
+  } finally {
+    // Answered (or failed) before the stream was all read: stop it.
+    pieces?.cancel();
   }
+}
+
+/** `bytes` as a stream of views, counted as pulled; small uncounted: bytes. */
+function viewsOf(
+  bytes: Uint8Array,
+  onSent: ((sentBytes: number) => void) | null,
+): Uint8Array | ReadableStream<Uint8Array> {
+  if (onSent === null && bytes.length < STREAM_FROM_BYTES) return bytes;
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (at > 0) onSent?.(at);
+      if (at >= bytes.length) return controller.close();
+      const end = Math.min(at + PIECE_BYTES, bytes.length);
+      controller.enqueue(bytes.subarray(at, end));
+      at = end;
+    },
+  }, { highWaterMark: 0 });
 }
 
 function agentOf(
@@ -207,7 +388,9 @@ function agentOf(
 /** One request and its answer, its listeners made once per request. */
 class Exchange {
   readonly #request: Request;
-  readonly #body: Uint8Array;
+  readonly #body: Body;
+  /** A stream body's pieces; `null` for bytes. */
+  readonly #pieces: Pieces | null;
   readonly #onSent: ((sentBytes: number) => void) | null;
   readonly #resolve: (response: Response) => void;
   readonly #reject: (error: unknown) => void;
@@ -226,13 +409,14 @@ class Exchange {
 
   constructor(
     request: Request,
-    body: Uint8Array,
+    body: Body,
     onSent: ((sentBytes: number) => void) | null,
     resolve: (response: Response) => void,
     reject: (error: unknown) => void,
   ) {
     this.#request = request;
     this.#body = body;
+    this.#pieces = body.reader ? new Pieces(body.reader, body.length) : null;
     this.#onSent = onSent;
     this.#resolve = resolve;
     this.#reject = reject;
@@ -257,7 +441,7 @@ class Exchange {
     const headers: Record<string, string> = {};
     request.headers.forEach((value, name) => (headers[name] = value));
     delete headers["transfer-encoding"];
-    headers["content-length"] = String(this.#body.length);
+    headers["content-length"] = String(lengthOf(this.#body));
     const outgoing = module.request(request.url, {
       method: request.method,
       headers,
@@ -267,13 +451,49 @@ class Exchange {
     request.signal.addEventListener("abort", this.#abort);
     outgoing.on("response", this.#answer);
     outgoing.on("error", this.#fail);
-    this.#write();
+    if (this.#pieces) void this.#pump(this.#pieces);
+    else this.#write();
+  }
+
+  /**
+   * Writes a stream body's pieces as they are read, each counted when its
+   * write callback fires; the next piece is read while the connection
+   * takes the last one.
+   */
+  async #pump(pieces: Pieces): Promise<void> {
+    const outgoing = this.#outgoing!;
+    const read = () => {
+      const next = pieces.next();
+      next.catch(() => {});
+      return next;
+    };
+    try {
+      let next = read();
+      for (;;) {
+        const piece = await next;
+        if (this.#done || outgoing.destroyed) return;
+        if (piece === null) {
+          outgoing.end();
+          return;
+        }
+        const size = piece.length;
+        const more = outgoing.write(piece, (error) => {
+          if (error || this.#done) return;
+          this.#sent += size;
+          this.#onSent?.(this.#sent);
+        });
+        next = read();
+        if (!more) await drained(outgoing);
+      }
+    } catch (error) {
+      if (!this.#done) this.#stop(error);
+    }
   }
 
   /** Writes pieces while the connection takes them; `drain` resumes. */
   #write = (): void => {
     const outgoing = this.#outgoing!;
-    const body = this.#body;
+    const body = this.#body.bytes!;
     if (this.#onSent === null) {
       outgoing.end(body);
       return;
@@ -296,7 +516,7 @@ class Exchange {
   /** A write callback: one more piece handed to the connection. */
   #counted = (error?: Error | null): void => {
     if (error || this.#done) return;
-    this.#sent = Math.min(this.#sent + PIECE_BYTES, this.#body.length);
+    this.#sent = Math.min(this.#sent + PIECE_BYTES, this.#body.bytes!.length);
     this.#onSent?.(this.#sent);
   };
 
@@ -415,7 +635,22 @@ class Exchange {
   #finish(): void {
     this.#done = true;
     this.#request.signal.removeEventListener("abort", this.#abort);
+    // The exchange ended before the stream did: stop reading it.
+    this.#pieces?.cancel();
   }
+}
+
+/** Resolves once `outgoing` takes writes again, or has closed. */
+function drained(outgoing: Http.ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      outgoing.off("drain", done);
+      outgoing.off("close", done);
+      resolve();
+    };
+    outgoing.on("drain", done);
+    outgoing.on("close", done);
+  });
 }
 
 function headersOf(raw: readonly string[]): Headers {

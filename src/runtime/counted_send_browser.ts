@@ -186,3 +186,16 @@ function counted(
 function plainSend(request: Request, body: Uint8Array): Promise<Response> {
   return fetch(new Request(request, { body: body as Uint8Array<ArrayBuffer> }));
 }
+
+/**
+ * None in a browser: XHR cannot send a stream, so a stream body goes
+ * through `fetch`.
+ *
+ * @example
+ * ```ts
+ * import { countedStreamSend } from "./counted_send_browser.ts";
+ *
+ * console.log(countedStreamSend === null); // true
+ * ```
+ */
+export const countedStreamSend: typeof Counted.countedStreamSend = null;
