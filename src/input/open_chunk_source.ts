@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { openRangeFile } from "../runtime/file.ts";
 import type { ChunkSource } from "./chunk_source.ts";
+import { openFileSource, piecesFrom } from "./file_source.ts";
 import { streamSource } from "./stream_source.ts";
 import type { UploadInput } from "./upload_input.ts";
 
@@ -31,30 +31,6 @@ export async function openChunkSource(
   );
 }
 
-/** Bytes per read when a seekable source is streamed. */
-const STREAM_PIECE = 1_048_576;
-
-async function openFileSource(path: string): Promise<ChunkSource> {
-  const file = await openRangeFile(path);
-  const size = file.size;
-  async function read(offset: number, length: number): Promise<Uint8Array> {
-    const bytes = await file.read(offset, length);
-    const now = await file.currentSize();
-    if (bytes.length < Math.min(length, size - offset) || now !== size) {
-      throw new Error(
-        `Cannot read file ${path}: its size changed from ${size} to ${now} bytes during the upload`,
-      );
-    }
-    return bytes;
-  }
-  return {
-    size,
-    read,
-    stream: (offset, end) => piecesFrom(offset, end, read),
-    close: () => file.close(),
-  };
-}
-
 function blobSource(blob: Blob): ChunkSource {
   return {
     size: blob.size,
@@ -76,24 +52,4 @@ function bytesSource(bytes: Uint8Array): ChunkSource {
     stream: (offset, end) => piecesFrom(offset, end, read),
     close: () => Promise.resolve(),
   };
-}
-
-/** A pull stream over `read`, one piece at a time: memory stays flat. */
-function piecesFrom(
-  offset: number,
-  end: number,
-  read: (offset: number, length: number) => Promise<Uint8Array>,
-): ReadableStream<Uint8Array> {
-  let position = offset;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (position >= end) return controller.close();
-      const piece = await read(
-        position,
-        Math.min(STREAM_PIECE, end - position),
-      );
-      position += piece.length;
-      controller.enqueue(piece);
-    },
-  }, { highWaterMark: 0 });
 }
