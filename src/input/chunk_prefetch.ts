@@ -55,6 +55,27 @@ interface Slot {
 /** Free buffers kept: the one on the wire and the one being read. */
 const POOL_SIZE = 2;
 
+const { setImmediate: immediate } = globalThis as {
+  setImmediate?: (callback: () => void) => unknown;
+};
+
+/**
+ * Resolves on a later turn of the event loop, after pending I/O: at once
+ * with `setImmediate` (Deno, Bun, Node), else through a message (browsers,
+ * where a `setTimeout` of 0 may wait 4 ms).
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    if (immediate) return void immediate(resolve);
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 /**
  * A prefetcher over `source`. It reads ahead when `readAhead` is set (a
  * seekable source) or when the source keeps what it read until released
@@ -100,7 +121,11 @@ export function chunkPrefetcher(
     return new Uint8Array(length);
   }
 
-  async function prepare(slot: Slot): Promise<PreparedChunk> {
+  async function prepare(slot: Slot, later: boolean): Promise<PreparedChunk> {
+    // Read-ahead waits a turn of the event loop, so that the request of
+    // the chunk just taken is on its way before this one is read and
+    // hashed: otherwise hashing would run in series with sending after all.
+    if (later) await nextTurn();
     // Every earlier read has ended: what they filled can be reused.
     for (const old of abandoned) free(old);
     abandoned = [];
@@ -124,6 +149,7 @@ export function chunkPrefetcher(
     offset: number,
     length: number,
     algorithm: ChecksumAlgorithm | null,
+    later = false,
   ): Slot {
     const slot: Slot = {
       offset,
@@ -132,7 +158,7 @@ export function chunkPrefetcher(
       chunk: Promise.resolve(null as unknown as PreparedChunk),
       buffer: null,
     };
-    slot.chunk = tail.then(() => prepare(slot));
+    slot.chunk = tail.then(() => prepare(slot, later));
     tail = slot.chunk.catch(() => {});
     return slot;
   }
@@ -156,7 +182,7 @@ export function chunkPrefetcher(
       }
       onWire = slot;
       if (mayReadAhead && nextLength > 0) {
-        ahead = schedule(offset + length, nextLength, algorithm);
+        ahead = schedule(offset + length, nextLength, algorithm, true);
         ahead.chunk.catch(() => {}); // surfaces when taken, if ever
       }
       return slot.chunk;
