@@ -184,6 +184,11 @@ export function chunkPrefetcher(
       if (mayReadAhead && nextLength > 0) {
         ahead = schedule(offset + length, nextLength, algorithm, true);
         ahead.chunk.catch(() => {}); // surfaces when taken, if ever
+      } else if (nextLength === 0) {
+        // The last chunk: keep no buffer for after the upload (a retry
+        // reads into a fresh one), so a finished upload holds nothing.
+        pool.length = 0;
+        onWire = null;
       }
       return slot.chunk;
     },

@@ -42,6 +42,19 @@ describe("chunk buffers are reused, never copied twice", () => {
     assert.ok(new Set(seen.map((s) => s.buffer)).size <= 2);
   });
 
+  test("after the last chunk no buffer is kept for later: a retry reads into a fresh one", async () => {
+    await using file = await tempFile(bytes.subarray(0, 2 * CHUNK));
+    const source = await openChunkSource({ filePath: file.path });
+    const prefetcher = chunkPrefetcher(source, true);
+    const first = await prefetcher.take(0, CHUNK, CHUNK, null);
+    const last = await prefetcher.take(CHUNK, CHUNK, 0, null);
+    const again = await prefetcher.take(CHUNK, CHUNK, 0, null);
+    assert.deepEqual(again.bytes, bytes.subarray(CHUNK, 2 * CHUNK));
+    assert.notEqual(again.bytes.buffer, first.bytes.buffer);
+    assert.notEqual(again.bytes.buffer, last.bytes.buffer);
+    await source.close();
+  });
+
   test("a stream of unknown length fills two buffers and hands out views", async () => {
     const source = streamSource(streamOf(bytes, 3001));
     const seen = await takeAll(source, false);
