@@ -38,6 +38,18 @@ function blobSource(blob: Blob): ChunkSource {
       const slice = blob.slice(offset, offset + length);
       return new Uint8Array(await slice.arrayBuffer());
     },
+    async readInto(offset, target) {
+      const reader = blob.slice(offset, offset + target.length).stream()
+        .getReader();
+      let filled = 0;
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        target.set(value, filled);
+        filled += value.length;
+      }
+      return target.subarray(0, filled);
+    },
     stream: (offset, end) => blob.slice(offset, end).stream(),
     close: () => Promise.resolve(),
   };

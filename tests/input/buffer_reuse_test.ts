@@ -55,6 +55,13 @@ describe("chunk buffers are reused, never copied twice", () => {
     await source.close();
   });
 
+  test("a Blob is read into two buffers that take turns", async () => {
+    const source = await openChunkSource({ fileStream: new Blob([bytes]) });
+    const seen = await takeAll(source, true);
+    await source.close();
+    assert.ok(new Set(seen.map((s) => s.buffer)).size <= 2);
+  });
+
   test("a stream of unknown length fills two buffers and hands out views", async () => {
     const source = streamSource(streamOf(bytes, 3001));
     const seen = await takeAll(source, false);
