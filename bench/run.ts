@@ -275,7 +275,9 @@ async function writeReport(
       "MB/s is 10^6 bytes per second. Each figure is the median of the runs; every run is a fresh process.",
       `Sizes: throughput uploads ${
         sizeLabel(sizes.throughput)
-      } held in memory; memory streams ${
+      } held in memory (${
+        sizeLabel(sizes.streaming)
+      } with chunk ∞, so that start-up does not weigh in); memory streams ${
         sizes.memory.map(sizeLabel).join(", ")
       } (the largest runs once${
         flags["no-huge"] ? "; skipped with --no-huge" : ""

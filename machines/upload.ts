@@ -280,6 +280,13 @@ export const uploadMachineDefinition = setup({
     creating: {
       description:
         "POST to the endpoint with Upload-Length (or Upload-Defer-Length) and metadata, and the first chunk when negotiated",
+      on: {
+        "upload.sent": {
+          description:
+            "The connection took more of the first chunk: only stats.sentBytes moves",
+          actions: { type: "storeSentBytes", params: sentOf },
+        },
+      },
       invoke: {
         src: "createUpload",
         input: creationInput,

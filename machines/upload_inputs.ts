@@ -48,7 +48,25 @@ export function probeInput({ context }: Args): ProbeInput {
 }
 
 /** For `creating`. */
-export function creationInput({ context }: Args): CreationInput {
+/** Where the machine hears of bytes handed to the connection. */
+interface SentListener {
+  send(event: { type: "upload.sent"; sentBytes: number }): void;
+}
+
+/** Reports sent bytes to the machine, while someone watches progress. */
+function sentReporter(
+  context: UploadContext,
+  self: SentListener,
+): ((sentBytes: number) => void) | undefined {
+  return context.reportSent
+    ? (sentBytes) => self.send({ type: "upload.sent", sentBytes })
+    : undefined;
+}
+
+/** For `creating`: the first chunk goes with the POST when negotiated. */
+export function creationInput(
+  { context, self }: Args & { self: SentListener },
+): CreationInput {
   return {
     transport: context.transport,
     protocol: context.protocol ?? tusAdapter,
@@ -57,6 +75,7 @@ export function creationInput({ context }: Args): CreationInput {
     metadata: context.metadata,
     headers: context.creationHeaders,
     firstChunk: creationChunkLength(context),
+    onSent: sentReporter(context, self),
   };
 }
 
@@ -88,11 +107,6 @@ export function offsetInput({ context }: Args): OffsetInput {
   };
 }
 
-/** Where the machine hears of bytes handed to the connection. */
-interface SentListener {
-  send(event: { type: "upload.sent"; sentBytes: number }): void;
-}
-
 /** For `uploading`: the chunk, and where its sent bytes are reported. */
 export function chunkInput(
   { context, self }: Args & { self: SentListener },
@@ -110,8 +124,6 @@ export function chunkInput(
     streaming: context.chunkSize === Infinity &&
       context.source.stream !== undefined,
     lengthDeferred: context.lengthDeferred,
-    onSent: context.reportSent
-      ? (sentBytes) => self.send({ type: "upload.sent", sentBytes })
-      : undefined,
+    onSent: sentReporter(context, self),
   };
 }

@@ -27,6 +27,8 @@ export interface CreationInput {
   readonly headers: Record<string, string>;
   /** Bytes to send with the POST (creation-with-upload); 0 for none. */
   readonly firstChunk: number;
+  /** Told the bytes of the first chunk handed to the connection so far. */
+  readonly onSent?: (sentBytes: number) => void;
 }
 
 /** What creation produced. */
@@ -57,6 +59,7 @@ export async function runCreation(
     body,
     complete: length !== null && (body?.length ?? 0) === length,
     signal,
+    onSent: body === undefined ? undefined : input.onSent,
   });
   return { ...created, length, sent: body?.length ?? 0 };
 }

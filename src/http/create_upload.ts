@@ -29,6 +29,8 @@ export interface CreateUploadRequest {
   readonly complete?: boolean;
   /** Aborts the request. */
   readonly signal?: AbortSignal;
+  /** Told the bytes of `body` handed to the connection so far. */
+  readonly onSent?: (sentBytes: number) => void;
 }
 
 /** The new upload. */
@@ -68,6 +70,7 @@ export async function createUpload(
       headers,
       body: request.body,
       signal: request.signal,
+      onSent: request.onSent,
     });
   } catch (error) {
     throw withData ? asUploadFailed(error) : error;

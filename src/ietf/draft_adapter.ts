@@ -152,6 +152,7 @@ export function draftAdapter(
         headers,
         body,
         signal,
+        onSent: request.onSent,
         acceptStatus: [413],
       });
     } catch (error) {

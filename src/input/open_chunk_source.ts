@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { openRangeFile } from "../runtime/file.ts";
 import type { ChunkSource } from "./chunk_source.ts";
+import { openFileSource, piecesFrom } from "./file_source.ts";
 import { streamSource } from "./stream_source.ts";
 import type { UploadInput } from "./upload_input.ts";
 
@@ -31,36 +31,24 @@ export async function openChunkSource(
   );
 }
 
-/** Bytes per read when a seekable source is streamed. */
-const STREAM_PIECE = 1_048_576;
-
-async function openFileSource(path: string): Promise<ChunkSource> {
-  const file = await openRangeFile(path);
-  const size = file.size;
-  async function read(offset: number, length: number): Promise<Uint8Array> {
-    const bytes = await file.read(offset, length);
-    const now = await file.currentSize();
-    if (bytes.length < Math.min(length, size - offset) || now !== size) {
-      throw new Error(
-        `Cannot read file ${path}: its size changed from ${size} to ${now} bytes during the upload`,
-      );
-    }
-    return bytes;
-  }
-  return {
-    size,
-    read,
-    stream: (offset, end) => piecesFrom(offset, end, read),
-    close: () => file.close(),
-  };
-}
-
 function blobSource(blob: Blob): ChunkSource {
   return {
     size: blob.size,
     async read(offset, length) {
       const slice = blob.slice(offset, offset + length);
       return new Uint8Array(await slice.arrayBuffer());
+    },
+    async readInto(offset, target) {
+      const reader = blob.slice(offset, offset + target.length).stream()
+        .getReader();
+      let filled = 0;
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        target.set(value, filled);
+        filled += value.length;
+      }
+      return target.subarray(0, filled);
     },
     stream: (offset, end) => blob.slice(offset, end).stream(),
     close: () => Promise.resolve(),
@@ -76,24 +64,4 @@ function bytesSource(bytes: Uint8Array): ChunkSource {
     stream: (offset, end) => piecesFrom(offset, end, read),
     close: () => Promise.resolve(),
   };
-}
-
-/** A pull stream over `read`, one piece at a time: memory stays flat. */
-function piecesFrom(
-  offset: number,
-  end: number,
-  read: (offset: number, length: number) => Promise<Uint8Array>,
-): ReadableStream<Uint8Array> {
-  let position = offset;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (position >= end) return controller.close();
-      const piece = await read(
-        position,
-        Math.min(STREAM_PIECE, end - position),
-      );
-      position += piece.length;
-      controller.enqueue(piece);
-    },
-  }, { highWaterMark: 0 });
 }

@@ -16,10 +16,22 @@ export function sliceSource(
   end: number,
 ): ChunkSource {
   const stream = base.stream;
+  const readInto = base.readInto;
   return {
     size: end - start,
     read: (offset, length) =>
       base.read(start + offset, Math.min(length, end - start - offset)),
+    readInto: readInto
+      ? (offset, target) =>
+        readInto.call(
+          base,
+          start + offset,
+          target.subarray(
+            0,
+            Math.max(0, Math.min(target.length, end - start - offset)),
+          ),
+        )
+      : undefined,
     stream: stream
       ? (offset, stop) => stream.call(base, start + offset, start + stop)
       : undefined,

@@ -77,6 +77,23 @@ describe("sentBytes", () => {
     assert.equal(reports.at(-1)?.sentBytes, SIZE + 5);
   });
 
+  test("moves while a creation-with-upload POST carries the first chunk", async () => {
+    await using server = await startTusServer();
+    server.faults.latency(700, { method: "POST" });
+    const bytes = randomBytes(SIZE);
+    const client = new TusClient(server.url, {
+      chunkSize: SIZE,
+      checksum: false,
+      uploadDataDuringCreation: true,
+    });
+    const { reports, onProgress } = recorder();
+    const url = await client.uploadFile({ fileStream: bytes, onProgress });
+    assert.equal(sha256(server.bytesOf(url)), sha256(bytes));
+    assert.deepEqual(requestsOf(server.requests, "PATCH"), []);
+    assert.ok(inFlight(reports).length > 0, "no report while the POST was out");
+    assert.equal(reports.at(-1)?.sentBytes, SIZE);
+  });
+
   test("moves in flight with the IETF draft too", async () => {
     await using server = await startDraftServer();
     server.faults.latency(700, { method: "PATCH" });

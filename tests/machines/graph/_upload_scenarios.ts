@@ -117,7 +117,13 @@ export const UPLOAD_SCENARIOS: Scenario[] = [
         uploadDataDuringCreation: true,
         chunkSize: bytes.length,
       });
-      await uploadAll(server, client);
+      const sent: number[] = [];
+      const url = await client.uploadFile({
+        fileStream: bytes,
+        onProgress: (stats) => sent.push(stats.sentBytes),
+      });
+      assertStored(server, url, bytes);
+      assert.deepEqual(sent, [bytes.length, bytes.length]);
       const methods = server.requests.map((r) => r.method);
       assert.deepEqual(methods.filter((m) => m === "PATCH"), []);
     },
