@@ -76,11 +76,12 @@ export interface Transport {
   /** Receives every request, response and network error. */
   readonly logger?: TusLogger;
   /**
-   * The client's connections for requests with a `Uint8Array` body: bounds
-   * how many are in flight (one beyond waits before its timeout starts),
-   * and sends them through `countedSend` (when counted, or always when
-   * `pool.direct`) as long as `fetch` is still `pool.ownFetch`. Absent:
-   * every request goes through `fetch`, unbounded.
+   * The client's connections for requests with a body: bounds how many are
+   * in flight (one beyond waits before its timeout starts), and sends a
+   * `Uint8Array` through `countedSend` (when counted, or always when
+   * `pool.direct`), a stream with its `bodyLength` through
+   * `countedStreamSend` (when `pool.direct`), as long as `fetch` is still
+   * `pool.ownFetch`. Absent: every request goes through `fetch`, unbounded.
    */
   readonly pool?: ConnectionPool;
 }
@@ -134,14 +135,18 @@ export interface TusResponse {
  * Sends `request` through `transport` and answers with its status and
  * headers once the exchange is over.
  *
- * A request with a `Uint8Array` body (a PATCH, a creation with data) waits
- * for a place in `transport.pool` first (its timeout starts once it has
- * one), then goes out through `countedSend` when `onSent` is given or the
- * pool sends every body directly, and the transport's `fetch` is still the
- * pool's own. Otherwise (an injected
- * `fetch`, a request that `onBeforeRequest` replaced) it goes through
- * `fetch` as is, and `onSent` is called once, with the whole length, when
- * the answer arrives.
+ * A request with a body (a PATCH, a creation with data) waits for a place
+ * in `transport.pool` first (its timeout starts once it has one). Then, as
+ * long as the transport's `fetch` is still the pool's own, a `Uint8Array`
+ * goes out through `countedSend` when `onSent` is given or the pool sends
+ * every body directly, and a stream with its `bodyLength` through
+ * `countedStreamSend` when the pool sends bodies directly (not in a
+ * browser), both with their `Content-Length`. Otherwise (an injected
+ * `fetch`, a request that `onBeforeRequest` replaced, a stream in a
+ * browser) it goes through `fetch` as is, a stream's `Content-Length`
+ * header set on the `Request`, and `onSent` is called once, with the whole
+ * length, when the answer arrives. A stream nothing took is cancelled when
+ * the request fails.
  *
  * @throws {TusCommunicationError} on a network error, a timeout or a status
  * outside 2xx (and `acceptStatus`); the abort reason when `request.signal`
@@ -168,8 +173,7 @@ export async function sendTusRequest(
       const own = pool.ownFetch !== null && transport.fetch === pool.ownFetch;
       const direct = body instanceof Uint8Array
         ? own && (pool.direct || request.onSent !== undefined)
-        : own && pool.direct && countedStreamSend !== null &&
-          request.bodyLength !== undefined;
+        : own && pool.direct && request.bodyLength !== undefined;
       return await exchange(
         transport,
         request,
@@ -307,7 +311,7 @@ async function send(
     // A hook that kept the request may have read its body: send what is left
     // of it, which is the Request's own stream then.
     const stream = prepared.request.body ?? request.body;
-    return await countedStreamSend!(
+    return await countedStreamSend(
       prepared.request,
       stream,
       length!,

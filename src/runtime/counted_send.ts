@@ -139,8 +139,8 @@ export type CountedStreamSend = (
 
 /**
  * As {@linkcode countedSend}, with a stream of exactly `length` bytes as the
- * body: `Content-Length: length`, never chunked. `null` where no connection
- * can be seen (the browser build), so that a stream goes through `fetch`.
+ * body: `Content-Length: length`, never chunked. The browser build's twin
+ * rejects (XHR cannot send a stream): there a stream goes through `fetch`.
  *
  * The request rejects with a `RangeError` when the stream ends before
  * `length` bytes or has more (its last piece is then never sent), with the
@@ -153,7 +153,7 @@ export type CountedStreamSend = (
  * import { countedStreamSend } from "./counted_send.ts";
  *
  * const request = new Request(uploadUrl, { method: "PATCH", headers });
- * const response = await countedStreamSend!(
+ * const response = await countedStreamSend(
  *   request,
  *   blob.stream(),
  *   blob.size,
@@ -162,7 +162,7 @@ export type CountedStreamSend = (
  * console.log(response.status);
  * ```
  */
-export const countedStreamSend: CountedStreamSend | null = async (
+export const countedStreamSend: CountedStreamSend = async (
   request,
   body,
   length,

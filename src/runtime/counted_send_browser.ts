@@ -188,14 +188,28 @@ function plainSend(request: Request, body: Uint8Array): Promise<Response> {
 }
 
 /**
- * None in a browser: XHR cannot send a stream, so a stream body goes
- * through `fetch`.
+ * Not in a browser: XHR cannot send a stream, so a stream body goes through
+ * `fetch` (the transport never calls this here: its pool does not send
+ * bodies itself in a browser). Rejects with a `TypeError` saying so, and
+ * cancels the stream.
  *
  * @example
  * ```ts
  * import { countedStreamSend } from "./counted_send_browser.ts";
  *
- * console.log(countedStreamSend === null); // true
+ * const request = new Request("https://tus.example/files/1", { method: "PATCH" });
+ * await countedStreamSend(request, new Blob(["abc"]).stream(), 3, () => {})
+ *   .catch((error) => console.log(error.message));
  * ```
  */
-export const countedStreamSend: typeof Counted.countedStreamSend = null;
+export const countedStreamSend: typeof Counted.countedStreamSend = (
+  _request,
+  body,
+) => {
+  body.cancel().catch(() => {});
+  return Promise.reject(
+    new TypeError(
+      "Cannot send a stream body outside fetch: a browser can count only a Uint8Array body",
+    ),
+  );
+};

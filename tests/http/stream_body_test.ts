@@ -79,7 +79,7 @@ describe("countedStreamSend", () => {
     const bytes = randomBytes(HELD_BYTES);
     const { stream } = watched(bytes);
     const calls: number[] = [];
-    const sending = countedStreamSend!(
+    const sending = countedStreamSend(
       patch(server.url),
       stream,
       bytes.length,
@@ -104,7 +104,7 @@ describe("countedStreamSend", () => {
     const bytes = randomBytes(3 * PIECE);
     const { stream } = watched(bytes.subarray(0, 2 * PIECE + 5));
     await assert.rejects(
-      countedStreamSend!(patch(server.url), stream, bytes.length, () => {}),
+      countedStreamSend(patch(server.url), stream, bytes.length, () => {}),
       (error: unknown) =>
         error instanceof RangeError &&
         error.message ===
@@ -122,7 +122,7 @@ describe("countedStreamSend", () => {
     const length = 2 * PIECE;
     const { stream, state } = watched(randomBytes(length + 10));
     await assert.rejects(
-      countedStreamSend!(patch(server.url), stream, length, () => {}),
+      countedStreamSend(patch(server.url), stream, length, () => {}),
       (error: unknown) =>
         error instanceof RangeError &&
         error.message ===
@@ -141,7 +141,7 @@ describe("countedStreamSend", () => {
     const { stream, state } = watched(bytes);
     const controller = new AbortController();
     const calls: number[] = [];
-    const sending = countedStreamSend!(
+    const sending = countedStreamSend(
       patch(server.url, controller.signal),
       stream,
       bytes.length,
@@ -167,7 +167,7 @@ describe("countedStreamSend", () => {
       },
     }, { highWaterMark: 0 });
     await assert.rejects(
-      countedStreamSend!(patch(server.url), stream, 4 * PIECE, () => {}),
+      countedStreamSend(patch(server.url), stream, 4 * PIECE, () => {}),
       (error: unknown) => error === failure,
     );
   });
