@@ -305,12 +305,19 @@ async function streamedFetch(
   let stream: BodyInit;
   if (pieces !== null) {
     let sent = 0;
+    // The next piece is read while Bun sends the last one.
+    let ahead: Promise<Uint8Array | null> | null = null;
+    const take = () => {
+      const next = pieces.next();
+      next.catch(() => {});
+      return next;
+    };
     stream = new ReadableStream<Uint8Array>({
       async pull(controller) {
         if (sent > 0) onSent?.(sent);
         let piece: Uint8Array | null;
         try {
-          piece = await pieces.next();
+          piece = await (ahead ?? take());
         } catch (error) {
           failure = error;
           throw error;
@@ -318,6 +325,7 @@ async function streamedFetch(
         if (piece === null) return controller.close();
         sent += piece.length;
         controller.enqueue(piece);
+        ahead = take();
       },
       cancel: (reason) => pieces.cancel(reason),
     }, { highWaterMark: 0 }) as BodyInit;
