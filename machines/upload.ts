@@ -191,9 +191,11 @@ export const uploadMachineDefinition = setup({
     storeSentBytes: assign(({ context }, params: { sentBytes: number }) => ({
       stats: statsWhileSending(context, params.sentBytes),
     })),
-    storeFailure: assign((_, params: FailureParams) => ({
+    storeFailure: assign(({ context }, params: FailureParams) => ({
       failure: params.error,
       failedStep: params.step,
+      // Nothing is in flight any more: what counts is what the server holds.
+      stats: { ...context.stats, sentBytes: context.stats.uploadedBytes },
     })),
     countConflict: assign(({ context }) => ({
       conflicts: context.conflicts + 1,

@@ -31,8 +31,7 @@ export class UploadStats {
    * Bytes handed to the connection: `uploadedBytes` plus what has gone out
    * of the chunk in flight. It moves while a chunk is sent where the
    * runtime can count a body's bytes (see the README); elsewhere it equals
-   * `uploadedBytes`. After a failure it comes back to what the server holds once the
-   * offset is known again.
+   * `uploadedBytes`. A failed request brings it back to `uploadedBytes`.
    */
   readonly sentBytes: number;
   /** Server offset when this uploader started (speed counts from here). */

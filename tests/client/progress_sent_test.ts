@@ -113,6 +113,34 @@ describe("sentBytes", () => {
     assert.equal(reports.at(-1)?.sentBytes, 2 * SIZE);
   });
 
+  test("comes back to the confirmed bytes as soon as a chunk fails", async () => {
+    await using server = await startTusServer();
+    server.faults.latency(300, { method: "PATCH" });
+    server.faults.failNext({ status: 500, method: "PATCH" });
+    const bytes = randomBytes(8 * MIB);
+    const client = new TusClient(server.url, {
+      chunkSize: 8 * MIB,
+      checksum: false,
+      retryDelay: 600,
+      onRetry: () => {
+        // Halfway through the wait before the retry.
+        setTimeout(() => waiting.push(uploader.stats), 300);
+      },
+    });
+    const waiting: UploadStats[] = [];
+    const { reports, onProgress } = recorder();
+    const uploader = await client.createUploader({ fileStream: bytes });
+    await uploader.upload({ onProgress });
+    assert.equal(sha256(server.bytesOf(uploader.url ?? "")), sha256(bytes));
+    assert.ok(
+      reports.some((s) => s.uploadedBytes === 0 && s.sentBytes > 0),
+      "the refused chunk was seen leaving",
+    );
+    assert.equal(waiting.length, 1);
+    assert.equal(waiting[0]?.uploadedBytes, 0);
+    assert.equal(waiting[0]?.sentBytes, 0, "still counting a refused chunk");
+  });
+
   test("equals uploadedBytes without a progress listener", async () => {
     await using server = await startTusServer();
     const bytes = randomBytes(3 * MIB);

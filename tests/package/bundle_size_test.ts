@@ -34,9 +34,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
  * Each budget is what is reached plus a little, so that it can only shrink.
  */
 const BUDGET = {
-  mod: { initial: 17.5 * 1024, total: 46 * 1024 },
-  npm: { initial: 18 * 1024, total: 46.5 * 1024 },
-  client: { initial: 14 * 1024, total: 46 * 1024 },
+  mod: { initial: 18 * 1024, total: 47 * 1024 },
+  npm: { initial: 18.5 * 1024, total: 47.5 * 1024 },
+  client: { initial: 14 * 1024, total: 47 * 1024 },
 };
 
 interface Size {
