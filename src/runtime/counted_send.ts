@@ -643,8 +643,13 @@ class Exchange {
   #finish(): void {
     this.#done = true;
     this.#request.signal.removeEventListener("abort", this.#abort);
-    // The exchange ended before the stream did: stop reading it.
-    this.#pieces?.cancel();
+    // The exchange ended before the stream did (an early answer, an abort):
+    // stop reading it, and close the connection, which holds a body cut
+    // short and would otherwise never be free for the next request.
+    if (this.#pieces !== null && !this.#pieces.ended) {
+      this.#pieces.cancel();
+      this.#outgoing?.destroy();
+    }
   }
 }
 

@@ -4,6 +4,7 @@
  * short, when the stream has another length than announced.
  */
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { describe, test } from "node:test";
 import { TusCommunicationError } from "../../src/errors.ts";
 import { sendChunk } from "../../src/http/send_chunk.ts";
@@ -66,6 +67,28 @@ function patchHeaders(server: TusServer): Readonly<Record<string, string>> {
   const logged = server.requests.filter((r) => r.effectiveMethod === "PATCH");
   assert.equal(logged.length, 1);
   return logged[0]!.headers;
+}
+
+/** A server that answers 413 at once, never reading a request body. */
+async function earlyServer(): Promise<
+  { url: string; connections: () => number } & AsyncDisposable
+> {
+  let connections = 0;
+  const server = createServer((_request, response) => {
+    response.writeHead(413, { "Content-Length": "9" });
+    response.end("too large");
+  });
+  server.on("connection", () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/files/1`,
+    connections: () => connections,
+    async [Symbol.asyncDispose]() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 /** The client's transport; its own pool unless `fetch` is injected. */
@@ -153,6 +176,38 @@ describe("countedStreamSend", () => {
     await assert.rejects(sending, (error: unknown) => error === reason);
     assert.ok(state.cancelled, "the stream was cancelled");
     assert.ok(state.pulled < bytes.length, `pulled ${state.pulled}`);
+  });
+
+  test("an answer before the body is read cancels the stream and frees the connection", async () => {
+    await using server = await earlyServer();
+    const pool = { maxSockets: 1, rejectUnauthorized: true };
+    const { stream, state } = watched(randomBytes(HELD_BYTES));
+    const response = await countedStreamSend(
+      patch(server.url),
+      stream,
+      HELD_BYTES,
+      () => {},
+      { pool },
+    );
+    assert.equal(response.status, 413);
+    assert.equal(await response.text(), "too large");
+    for (let i = 0; i < 100 && !state.cancelled; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(state.cancelled, "the stream was cancelled");
+    assert.ok(state.pulled < HELD_BYTES, `pulled ${state.pulled}`);
+    // The pool's one connection place serves the next request.
+    const next = await countedStreamSend(
+      patch(server.url),
+      streamOf(new Uint8Array(10)),
+      10,
+      () => {},
+      { pool },
+    );
+    assert.equal(next.status, 413);
+    await next.body?.cancel();
+    // The first connection, holding a body cut short, was not reused.
+    assert.equal(server.connections(), 2);
   });
 
   test("a stream whose read fails rejects with its error", async () => {
