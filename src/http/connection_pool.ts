@@ -20,6 +20,11 @@ export interface ConnectionPoolOptions {
   readonly ownFetch: typeof fetch | null;
   /** Every `Uint8Array` body goes through `countedSend`, counted or not. */
   readonly direct: boolean;
+  /**
+   * Requests without a body go through `bodilessSend` too (Node: its
+   * `fetch` is a second HTTP stack, loaded on first use). @default {false}
+   */
+  readonly bodiless?: boolean;
 }
 
 /**
@@ -46,6 +51,8 @@ export class ConnectionPool implements SendPool {
   readonly ownFetch: typeof fetch | null;
   /** Every `Uint8Array` body goes through `countedSend`, counted or not. */
   readonly direct: boolean;
+  /** Requests without a body take these connections too. */
+  readonly bodiless: boolean;
   #active = 0;
   readonly #waiting: (() => void)[] = [];
 
@@ -55,6 +62,7 @@ export class ConnectionPool implements SendPool {
     this.rejectUnauthorized = options.rejectUnauthorized ?? true;
     this.ownFetch = options.ownFetch;
     this.direct = options.direct;
+    this.bodiless = options.bodiless ?? false;
   }
 
   /**

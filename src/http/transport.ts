@@ -13,7 +13,11 @@ import {
 import { parseRetryAfter } from "../protocol/retry_after.ts";
 import { describeTlsFailure } from "../runtime/tls.ts";
 import { networkCause } from "../runtime/network_cause.ts";
-import { countedSend, countedStreamSend } from "../runtime/counted_send.ts";
+import {
+  bodilessSend,
+  countedSend,
+  countedStreamSend,
+} from "../runtime/counted_send.ts";
 import type { ConnectionPool } from "./connection_pool.ts";
 
 export { ConnectionPool } from "./connection_pool.ts";
@@ -160,7 +164,11 @@ export async function sendTusRequest(
   const pool = transport.pool;
   const { body } = request;
   try {
-    if (pool === undefined || body === undefined) {
+    const own = pool !== undefined && pool.ownFetch !== null &&
+      transport.fetch === pool.ownFetch;
+    if (
+      pool === undefined || (body === undefined && !(own && pool.bodiless))
+    ) {
       return await exchange(transport, request, requestId, null);
     }
     let release: () => void;
@@ -170,8 +178,9 @@ export async function sendTusRequest(
       throw abortError(request, requestId);
     }
     try {
-      const own = pool.ownFetch !== null && transport.fetch === pool.ownFetch;
-      const direct = body instanceof Uint8Array
+      const direct = body === undefined
+        ? true
+        : body instanceof Uint8Array
         ? own && (pool.direct || request.onSent !== undefined)
         : own && pool.direct && request.bodyLength !== undefined;
       return await exchange(
@@ -304,6 +313,9 @@ async function send(
 ): Promise<Response> {
   const onSent = request.onSent;
   const length = lengthOf(request);
+  if (direct !== null && !prepared.replaced && request.body === undefined) {
+    return await bodilessSend(prepared.request, { pool: direct });
+  }
   if (
     direct !== null && !prepared.replaced &&
     request.body instanceof ReadableStream

@@ -128,6 +128,46 @@ export async function countedSend(
   return await send(request, { bytes: body }, onSent, options);
 }
 
+/**
+ * Sends `request`, which has no body (OPTIONS, HEAD, DELETE, a POST without
+ * data), over the pool's keep-alive connections. A redirect is followed as
+ * `fetch` follows it: the request goes again through `fetch`.
+ *
+ * @param request Method, URL, headers, signal and `redirect`.
+ * @param options The connections to use; a shared default otherwise.
+ * @returns A `Response` whose status, headers and body can be read.
+ * @throws {TypeError} on a network error; the signal's reason on abort.
+ * @example Asking a server what it offers
+ * ```ts ignore
+ * import { bodilessSend } from "./counted_send.ts";
+ *
+ * const response = await bodilessSend(new Request(endpoint, { method: "OPTIONS" }));
+ * console.log(response.headers.get("Tus-Extension"));
+ * ```
+ */
+export async function bodilessSend(
+  request: Request,
+  options: { readonly pool?: SendPool } = {},
+): Promise<Response> {
+  const { signal } = request;
+  if (signal.aborted) throw signal.reason;
+  const response = await new Promise<Response>((resolve, reject) => {
+    const exchange = new Exchange(request, null, null, resolve, reject);
+    exchange.start(options.pool ?? DEFAULT_POOL);
+  });
+  if (
+    REDIRECTS.has(response.status) && request.redirect === "follow" &&
+    response.headers.has("location")
+  ) {
+    await response.body?.cancel().catch(() => {});
+    const fetchUnbound = globalThis.fetch;
+    return await fetchUnbound(request);
+  }
+  return response;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
 /** Sends a stream of a known length: see {@linkcode countedStreamSend}. */
 export type CountedStreamSend = (
   request: Request,
@@ -396,7 +436,8 @@ function agentOf(
 /** One request and its answer, its listeners made once per request. */
 class Exchange {
   readonly #request: Request;
-  readonly #body: Body;
+  /** `null`: a request without a body. */
+  readonly #body: Body | null;
   /** A stream body's pieces; `null` for bytes. */
   readonly #pieces: Pieces | null;
   readonly #onSent: ((sentBytes: number) => void) | null;
@@ -417,14 +458,14 @@ class Exchange {
 
   constructor(
     request: Request,
-    body: Body,
+    body: Body | null,
     onSent: ((sentBytes: number) => void) | null,
     resolve: (response: Response) => void,
     reject: (error: unknown) => void,
   ) {
     this.#request = request;
     this.#body = body;
-    this.#pieces = body.reader ? new Pieces(body.reader, body.length) : null;
+    this.#pieces = body?.reader ? new Pieces(body.reader, body.length) : null;
     this.#onSent = onSent;
     this.#resolve = resolve;
     this.#reject = reject;
@@ -449,7 +490,11 @@ class Exchange {
     const headers: Record<string, string> = {};
     request.headers.forEach((value, name) => (headers[name] = value));
     delete headers["transfer-encoding"];
-    headers["content-length"] = String(lengthOf(this.#body));
+    // Without a body, node:http says what fetch would: nothing, or a
+    // POST's `Content-Length: 0`.
+    if (this.#body !== null) {
+      headers["content-length"] = String(lengthOf(this.#body));
+    }
     const outgoing = module.request(request.url, {
       method: request.method,
       headers,
@@ -460,6 +505,7 @@ class Exchange {
     outgoing.on("response", this.#answer);
     outgoing.on("error", this.#fail);
     if (this.#pieces) void this.#pump(this.#pieces);
+    else if (this.#body === null) outgoing.end();
     else this.#write();
   }
 
@@ -501,7 +547,7 @@ class Exchange {
   /** Writes pieces while the connection takes them; `drain` resumes. */
   #write = (): void => {
     const outgoing = this.#outgoing!;
-    const body = this.#body.bytes!;
+    const body = this.#body!.bytes!;
     if (this.#onSent === null) {
       outgoing.end(body);
       return;
@@ -524,7 +570,7 @@ class Exchange {
   /** A write callback: one more piece handed to the connection. */
   #counted = (error?: Error | null): void => {
     if (error || this.#done) return;
-    this.#sent = Math.min(this.#sent + PIECE_BYTES, this.#body.bytes!.length);
+    this.#sent = Math.min(this.#sent + PIECE_BYTES, this.#body!.bytes!.length);
     this.#onSent?.(this.#sent);
   };
 

@@ -188,6 +188,22 @@ function plainSend(request: Request, body: Uint8Array): Promise<Response> {
 }
 
 /**
+ * A request without a body: `fetch` sends it (a browser has no `node:http`).
+ *
+ * @param request The request.
+ * @returns The response.
+ * @example Asking a server what it offers
+ * ```ts ignore
+ * import { bodilessSend } from "./counted_send_browser.ts";
+ * const response = await bodilessSend(new Request(endpoint, { method: "OPTIONS" }));
+ * ```
+ */
+export const bodilessSend: typeof Counted.bodilessSend = (request) => {
+  const fetchUnbound = globalThis.fetch;
+  return fetchUnbound(request);
+};
+
+/**
  * Not in a browser: XHR cannot send a stream, so a stream body goes through
  * `fetch` (the transport never calls this here: its pool does not send
  * bodies itself in a browser). Rejects with a `TypeError` saying so, and
